@@ -1,0 +1,45 @@
+# Two entry points on a fresh machine:  `make demo`  and  `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint typecheck unit rules-doc bench clean
+
+$(BIN)/stockade: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+## demo: install into .venv, scan the bundled example app (insecure, then hardened), write a SARIF file
+demo: $(BIN)/stockade
+	@echo "== stockade config examples/insecure"
+	-$(BIN)/stockade config examples/insecure
+	@echo "== stockade config examples/hardened"
+	$(BIN)/stockade config examples/hardened
+	$(BIN)/stockade config examples/insecure --format sarif --output stockade-demo.sarif
+	@echo "SARIF report written to stockade-demo.sarif"
+
+## test: install into .venv, then lint, type-check, check the layering and run the test suite
+test: $(BIN)/stockade lint typecheck unit
+
+lint: $(BIN)/stockade
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+
+typecheck: $(BIN)/stockade
+	$(BIN)/mypy
+
+unit: $(BIN)/stockade
+	$(BIN)/python -m pytest -q
+
+## rules-doc: regenerate docs/rules.md from the rule registry
+rules-doc: $(BIN)/stockade
+	$(BIN)/stockade rules list --format markdown > docs/rules.md
+
+## bench: the headline benchmark (stockade vs checkov on >= 5,000 manifests)
+bench: $(BIN)/stockade
+	$(BIN)/python benchmarks/config_bench.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache stockade-demo.sarif

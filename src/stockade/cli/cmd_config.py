@@ -1,0 +1,83 @@
+"""``stockade config PATH...``: misconfigurations and Pod Security Standards in Kubernetes manifests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from stockade.cli._common import (
+    add_report_flags,
+    exit_status,
+    parse_severities,
+    resolve_ignorefile,
+    split_globs,
+    write_report,
+)
+from stockade.errors import UsageError
+
+NAME = "config"
+
+
+def register(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        NAME,
+        help="scan Kubernetes manifests for misconfigurations and Pod Security Standards violations",
+        description="Scan Kubernetes manifests (files, directories, kustomizations, '-' for stdin).",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or - for standard input")
+    pss = parser.add_argument_group("Pod Security Standards")
+    pss.add_argument("--pss-level", choices=("privileged", "baseline", "restricted"), default="restricted",
+                     help="level to check workloads against when their namespace sets none (default: restricted)")
+    pss.add_argument("--pss-version", default="latest", metavar="VERSION",
+                     help="policy version: latest or v1.N (default: latest)")
+    parser.add_argument("--max-file-size", metavar="SIZE", default="10M",
+                        help="skip manifest files larger than SIZE (bytes, or with K/M/G suffix; default 10M)")
+    add_report_flags(parser)
+    parser.set_defaults(run=run)
+
+
+def parse_size(text: str) -> int:
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    body, mult = (text[:-1], units[text[-1].upper()]) if text and text[-1].upper() in units else (text, 1)
+    try:
+        value = int(body) * mult
+    except ValueError:
+        raise UsageError(f"invalid size {text!r} (expected bytes, or a number with K, M or G)") from None
+    if value <= 0:
+        raise UsageError(f"invalid size {text!r}: must be positive")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from stockade.options import ScanOptions
+    from stockade.scanner import scan
+
+    options = ScanOptions(
+        pss_level=args.pss_level,
+        pss_version=args.pss_version,
+        rules=split_globs(args.rules),
+        skip_rules=split_globs(args.skip_rules),
+        severities=parse_severities(args.severity),
+        ignorefile=resolve_ignorefile(args.ignorefile),
+        max_file_size=parse_size(args.max_file_size),
+    )
+    progress = None
+    status = None
+    if not args.quiet and sys.stderr.isatty():
+        from rich.console import Console
+
+        status = Console(stderr=True).status("scanning ...")
+        status.start()
+
+        def progress(path: str) -> None:
+            assert status is not None
+            status.update(f"scanning {path}")
+
+    try:
+        report = scan(args.paths, options, progress=progress)
+    finally:
+        if status is not None:
+            status.stop()
+    write_report(report, args)
+    return exit_status(report, args)

@@ -1,0 +1,128 @@
+"""Suppressions: the ignore file (``.stockadeignore``) and the ``stockade.dev/ignore`` annotation.
+
+Ignore file, one entry per line, ``#`` starts a comment::
+
+    STK-K8S-0001                              # everywhere
+    STK-K8S-0007  deploy/legacy/*.yaml        # only in files matching the glob
+    STK-PSS-*     charts/**  exp:2026-12-31   # until that day (inclusive)
+
+Annotation on an object (or on a pod template)::
+
+    metadata:
+      annotations:
+        stockade.dev/ignore: "STK-K8S-0003,STK-K8S-0004"
+        stockade.dev/ignore-reason: "batch job, probes make no sense"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from stockade.errors import ConfigError
+from stockade.model import Diagnostic, DiagnosticLevel, Finding, Location
+
+IGNORE_ANNOTATION = "stockade.dev/ignore"
+IGNORE_REASON_ANNOTATION = "stockade.dev/ignore-reason"
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreEntry:
+    rule: str
+    path_glob: str = ""
+    expires: dt.date | None = None
+    line: int = 0
+
+    def matches(self, finding: Finding) -> bool:
+        if not fnmatch.fnmatchcase(finding.rule_id.upper(), self.rule.upper()):
+            return False
+        if not self.path_glob:
+            return True
+        path = finding.location.path.replace("\\", "/").removeprefix("./")
+        return fnmatch.fnmatchcase(path, self.path_glob.removeprefix("./"))
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreFile:
+    path: str
+    entries: tuple[IgnoreEntry, ...]
+
+
+def parse_ignorefile(path: str, text: str) -> IgnoreFile:
+    """Parse an ignore file; a malformed line is a configuration error naming file and line."""
+    entries: list[IgnoreEntry] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        tokens = line.split()
+        rule, rest = tokens[0], tokens[1:]
+        glob = ""
+        expires: dt.date | None = None
+        for token in rest:
+            if token.startswith("exp:"):
+                if expires is not None:
+                    raise ConfigError(f"{path}:{number}: more than one exp: date")
+                try:
+                    expires = dt.date.fromisoformat(token[4:])
+                except ValueError:
+                    raise ConfigError(
+                        f"{path}:{number}: invalid expiry {token!r} (expected exp:YYYY-MM-DD)"
+                    ) from None
+            elif not glob:
+                glob = token
+            else:
+                raise ConfigError(f"{path}:{number}: unexpected {token!r} (expected: RULE [PATH-GLOB] [exp:YYYY-MM-DD])")
+        entries.append(IgnoreEntry(rule, glob, expires, number))
+    return IgnoreFile(path, tuple(entries))
+
+
+def apply_suppressions(
+    findings: Iterable[Finding], ignore: IgnoreFile | None, today: dt.date
+) -> tuple[list[Finding], list[Finding], list[Diagnostic]]:
+    """Split findings into (kept, suppressed); expired entries are reported, not applied."""
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    diagnostics: list[Diagnostic] = []
+    active: list[IgnoreEntry] = []
+    if ignore is not None:
+        for entry in ignore.entries:
+            if entry.expires is not None and entry.expires < today:
+                diagnostics.append(Diagnostic(
+                    Location(ignore.path, entry.line), "ignorefile", DiagnosticLevel.INFO,
+                    f"ignore entry for {entry.rule} expired on {entry.expires.isoformat()}; no longer applied",
+                ))
+            else:
+                active.append(entry)
+    for finding in findings:
+        if finding.suppressed_by:
+            suppressed.append(finding)
+            continue
+        entry = next((e for e in active if e.matches(finding)), None)
+        if entry is None or ignore is None:
+            kept.append(finding)
+        else:
+            suppressed.append(replace(finding, suppressed_by=f"ignorefile {ignore.path}:{entry.line}"))
+    return kept, suppressed, diagnostics
+
+
+def annotation_ignores(*annotation_maps: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
+    """Rule-id globs and the reason from ``stockade.dev/ignore`` annotations (object, then pod template)."""
+    rules: list[str] = []
+    reason = ""
+    for annotations in annotation_maps:
+        value = annotations.get(IGNORE_ANNOTATION)
+        if isinstance(value, str):
+            rules.extend(r.strip() for r in value.split(",") if r.strip())
+        why = annotations.get(IGNORE_REASON_ANNOTATION)
+        if isinstance(why, str) and why.strip() and not reason:
+            reason = why.strip()
+    return tuple(rules), reason
+
+
+def matches_any(rule_id: str, globs: Iterable[str]) -> bool:
+    upper = rule_id.upper()
+    return any(fnmatch.fnmatchcase(upper, g.upper()) for g in globs)

@@ -1,0 +1,64 @@
+"""A finding is a judgment about an artifact: a vulnerability, misconfiguration, secret or runtime event."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from stockade.model.location import Location
+from stockade.model.package import Package
+from stockade.model.severity import Severity
+
+
+class FindingKind(enum.Enum):
+    VULN = "vuln"
+    MISCONFIG = "misconfig"
+    SECRET = "secret"
+    RUNTIME = "runtime"
+    POSTURE = "posture"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """The Kubernetes (or other) object a finding is about."""
+
+    kind: str
+    name: str
+    namespace: str = ""
+    api_version: str = ""
+
+    def __str__(self) -> str:
+        name = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind}/{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: FindingKind
+    rule_id: str
+    title: str
+    severity: Severity
+    location: Location
+    message: str
+    remediation: str = ""
+    resource: ResourceRef | None = None
+    references: tuple[str, ...] = ()
+    compliance: tuple[str, ...] = ()
+    package: Package | None = None
+    installed_version: str = ""
+    fixed_version: str = ""
+    suppressed_by: str = ""
+
+    def sort_key(self) -> tuple[str, int, str, int, str, str]:
+        loc = self.location
+        return (
+            loc.path,
+            loc.line or 0,
+            str(self.resource or ""),
+            -self.severity.rank,
+            self.rule_id,
+            loc.object_path,
+        )

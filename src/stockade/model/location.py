@@ -1,0 +1,61 @@
+"""Where a finding or diagnostic points: file, line, column and the field inside an object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Segment = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectPath:
+    """A path into a YAML/JSON object, rendered like ``spec.containers[1].securityContext``.
+
+    Keys that are not plain identifiers are rendered in brackets and quotes, e.g.
+    ``metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]``.
+    """
+
+    segments: tuple[Segment, ...] = ()
+
+    def __truediv__(self, segment: Segment | tuple[Segment, ...]) -> ObjectPath:
+        if isinstance(segment, tuple):
+            return ObjectPath(self.segments + segment)
+        return ObjectPath((*self.segments, segment))
+
+    def __str__(self) -> str:
+        out: list[str] = []
+        for seg in self.segments:
+            if isinstance(seg, int):
+                out.append(f"[{seg}]")
+            elif _is_plain(seg):
+                out.append(f".{seg}" if out else seg)
+            else:
+                escaped = seg.replace("\\", "\\\\").replace('"', '\\"')
+                out.append(f'["{escaped}"]')
+        return "".join(out)
+
+    def __bool__(self) -> bool:
+        return bool(self.segments)
+
+
+def _is_plain(key: str) -> bool:
+    return bool(key) and all(ch.isalnum() or ch in "_-$" for ch in key)
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in an input: ``path`` (file, image reference or ``-`` for stdin), 1-based line and column."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    object_path: str = ""
+    end_line: int | None = None
+
+    def __str__(self) -> str:
+        text = self.path
+        if self.line is not None:
+            text += f":{self.line}"
+        if self.object_path:
+            text += f" {self.object_path}"
+        return text

@@ -1,0 +1,1 @@
+"""Where bytes come from: files, directories, stdin, rendered kustomizations."""

@@ -1,0 +1,220 @@
+"""Kubernetes manifests from files, directories, stdin and kustomizations, as located Resources.
+
+Every input problem becomes a Diagnostic naming file and line; the other inputs are still read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from stockade.model import Diagnostic, DiagnosticLevel, Location, ObjectPath, Resource, YList, YMap
+from stockade.source.yamldoc import YamlDocument, YamlProblem, load_documents
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", ".terraform", "__pycache__", ".venv"})
+SOURCE = "manifests"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadLimits:
+    max_file_size: int = 10 * 1024 * 1024
+    max_depth: int = 1000
+    max_nodes: int = 2_000_000
+    kustomize_timeout: float = 60.0
+
+
+@dataclass(slots=True)
+class LoadResult:
+    resources: list[Resource] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files_read: int = 0
+
+
+def _diag(path: str, message: str, line: int | None = None, column: int | None = None,
+          level: DiagnosticLevel = DiagnosticLevel.ERROR) -> Diagnostic:
+    return Diagnostic(Location(path, line or None, column or None), SOURCE, level, message)
+
+
+def load_manifests(
+    paths: Iterable[str],
+    limits: LoadLimits = LoadLimits(),
+    stdin: BinaryIO | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> LoadResult:
+    """Read every manifest under ``paths`` (files, directories, ``-`` for ``stdin``)."""
+    result = LoadResult()
+    for path in paths:
+        if path == "-":
+            stream = stdin if stdin is not None else sys.stdin.buffer
+            data = stream.read(limits.max_file_size + 1)
+            _load_bytes("-", data, limits, result)
+            continue
+        if os.path.isdir(path):
+            for file_path, kustomize_dir in _walk(path, result):
+                if on_file:
+                    on_file(file_path)
+                if kustomize_dir is not None:
+                    _load_kustomization(kustomize_dir, file_path, limits, result)
+                else:
+                    _load_file(file_path, limits, result)
+        elif os.path.lexists(path):
+            if on_file:
+                on_file(path)
+            _load_file(path, limits, result)
+        else:
+            result.diagnostics.append(_diag(path, "no such file or directory"))
+    return result
+
+
+def _walk(top: str, result: LoadResult) -> Iterator[tuple[str, str | None]]:
+    """Manifest files below ``top`` in a stable order; a kustomization directory is yielded once.
+
+    Symbolic links are not followed (a link may point anywhere, including back up the tree).
+    """
+    kubectl = shutil.which("kubectl")
+    for dirpath, dirnames, filenames in os.walk(top, onerror=lambda e: result.diagnostics.append(
+            _diag(str(e.filename or top), f"cannot read directory: {e.strerror}"))):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        kustomization = next((f for f in KUSTOMIZATION_FILES if f in filenames), None)
+        if kustomization is not None:
+            kfile = os.path.join(dirpath, kustomization)
+            if kubectl:
+                dirnames[:] = []
+                yield kfile, dirpath
+                continue
+            result.diagnostics.append(_diag(
+                kfile,
+                "kustomization not rendered: kubectl is not on PATH (install kubectl to render it); "
+                "scanning the files in this directory one by one",
+                level=DiagnosticLevel.WARNING,
+            ))
+        for name in sorted(filenames):
+            if name.lower().endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES:
+                full = os.path.join(dirpath, name)
+                if os.path.islink(full):
+                    continue
+                yield full, None
+
+
+def _load_file(path: str, limits: LoadLimits, result: LoadResult) -> None:
+    try:
+        # O_NONBLOCK: opening a FIFO must not hang the scan; it is then refused as not a regular file.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                result.diagnostics.append(_diag(path, "not a regular file; skipped"))
+                return
+            data = handle.read(limits.max_file_size + 1)
+    except OSError as exc:
+        result.diagnostics.append(_diag(path, f"cannot read file: {exc.strerror or exc}"))
+        return
+    _load_bytes(path, data, limits, result)
+
+
+def _load_kustomization(directory: str, kfile: str, limits: LoadLimits, result: LoadResult) -> None:
+    try:
+        proc = subprocess.run(
+            ["kubectl", "kustomize", directory],
+            capture_output=True,
+            timeout=limits.kustomize_timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        result.diagnostics.append(_diag(kfile, f"kubectl kustomize failed: {exc}"))
+        return
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        result.diagnostics.append(_diag(kfile, f"kubectl kustomize failed: {err[-1] if err else proc.returncode}"))
+        return
+    _load_bytes(kfile, proc.stdout, limits, result, rendered=True)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode manifest bytes: UTF-8 (with or without BOM) or UTF-16/32 with a BOM. Raises ValueError."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return data.decode("utf-32")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file (NUL bytes), not a manifest")
+    return data.decode("utf-8")
+
+
+def _load_bytes(path: str, data: bytes, limits: LoadLimits, result: LoadResult, rendered: bool = False) -> None:
+    result.files_read += 1
+    if len(data) > limits.max_file_size:
+        result.diagnostics.append(_diag(
+            path,
+            f"file is larger than the {limits.max_file_size:,}-byte limit for manifests; skipped "
+            "(raise it with --max-file-size)",
+        ))
+        return
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        result.diagnostics.append(_diag(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); skipped", line))
+        return
+    except ValueError as exc:
+        result.diagnostics.append(_diag(path, f"{exc}; skipped"))
+        return
+    for item in load_documents(text, max_depth=limits.max_depth, max_nodes=limits.max_nodes):
+        if isinstance(item, YamlProblem):
+            level = DiagnosticLevel.WARNING if item.warning else DiagnosticLevel.ERROR
+            message = item.message
+            if item.fatal:
+                message += "; the rest of the file was not read"
+            elif not item.warning:
+                message += f"; document {item.index + 1} skipped"
+            result.diagnostics.append(
+                _diag(path, message, None if rendered else item.line, None if rendered else item.column, level)
+            )
+            continue
+        _collect(path, item, result, rendered)
+
+
+def _collect(path: str, doc: YamlDocument, result: LoadResult, rendered: bool) -> None:
+    root = doc.root
+    if not isinstance(root, YMap):
+        return  # empty document, or not an object: not Kubernetes YAML
+    if rendered:
+        _strip_positions(root)
+    kind = root.get("kind")
+    if not isinstance(kind, str) or not isinstance(root.get("apiVersion"), str):
+        return  # not a Kubernetes object (values file, CI config ...): skipped
+    items = root.get("items")
+    if kind.endswith("List") and isinstance(items, YList):
+        for i, item in enumerate(items):
+            if isinstance(item, YMap) and isinstance(item.get("kind"), str):
+                result.resources.append(Resource(path, doc.index, item, ObjectPath(("items", i))))
+            else:
+                line = items.item_pos[i][0] if i < len(items.item_pos) and not rendered else None
+                result.diagnostics.append(_diag(
+                    path, f"{kind} item {i} is not a Kubernetes object (no kind); skipped", line,
+                    level=DiagnosticLevel.WARNING))
+        return
+    result.resources.append(Resource(path, doc.index, root))
+
+
+def _strip_positions(root: YMap) -> None:
+    """Rendered output (kustomize) has no lines in the user's files: drop them rather than mislead."""
+    stack: list[YMap | YList] = [root]
+    while stack:
+        node = stack.pop()
+        node.line = node.column = 0
+        if isinstance(node, YMap):
+            node.key_pos = {}
+            stack.extend(v for v in node.values() if isinstance(v, YMap | YList))
+        else:
+            node.item_pos = []
+            stack.extend(v for v in node if isinstance(v, YMap | YList))
