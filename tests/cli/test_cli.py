@@ -113,7 +113,7 @@ def test_ignorefile_with_path_glob_and_expiry(capsys: pytest.CaptureFixture[str]
         "STK-PSS-0014 exp:2000-01-01  # expired: applies no more\n"
         "STK-PSS-0015 other/*.yaml\n"
     )
-    code, out, _ = run(capsys, "config", POD, "--format", "json", "--ignorefile", str(ignore), "--rules", "STK-PSS-*")
+    _, out, _ = run(capsys, "config", POD, "--format", "json", "--ignorefile", str(ignore), "--rules", "STK-PSS-*")
     report = json.loads(out)
     kept = {f["rule_id"] for f in report["findings"]}
     assert "STK-PSS-0002" not in kept and {"STK-PSS-0014", "STK-PSS-0015"} <= kept
@@ -130,7 +130,7 @@ def test_bad_ignorefile_line_is_a_config_error(capsys: pytest.CaptureFixture[str
 
 
 def test_annotation_suppression(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "config", str(DATA / "suppressed.yaml"), "--format", "json", "--rules", "STK-PSS-0002")
+    _, out, _ = run(capsys, "config", str(DATA / "suppressed.yaml"), "--format", "json", "--rules", "STK-PSS-0002")
     report = json.loads(out)
     assert report["findings"] == []
     reasons = sorted(s["suppressed_by"] for s in report["suppressed"])

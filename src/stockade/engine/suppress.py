@@ -75,7 +75,9 @@ def parse_ignorefile(path: str, text: str) -> IgnoreFile:
             elif not glob:
                 glob = token
             else:
-                raise ConfigError(f"{path}:{number}: unexpected {token!r} (expected: RULE [PATH-GLOB] [exp:YYYY-MM-DD])")
+                raise ConfigError(
+                    f"{path}:{number}: unexpected {token!r} (expected: RULE [PATH-GLOB] [exp:YYYY-MM-DD])"
+                )
         entries.append(IgnoreEntry(rule, glob, expires, number))
     return IgnoreFile(path, tuple(entries))
 
@@ -101,11 +103,11 @@ def apply_suppressions(
         if finding.suppressed_by:
             suppressed.append(finding)
             continue
-        entry = next((e for e in active if e.matches(finding)), None)
-        if entry is None or ignore is None:
+        match = next((e for e in active if e.matches(finding)), None)
+        if match is None or ignore is None:
             kept.append(finding)
         else:
-            suppressed.append(replace(finding, suppressed_by=f"ignorefile {ignore.path}:{entry.line}"))
+            suppressed.append(replace(finding, suppressed_by=f"ignorefile {ignore.path}:{match.line}"))
     return kept, suppressed, diagnostics
 
 
@@ -113,11 +115,11 @@ def annotation_ignores(*annotation_maps: Mapping[str, Any]) -> tuple[tuple[str, 
     """Rule-id globs and the reason from ``stockade.dev/ignore`` annotations (object, then pod template)."""
     rules: list[str] = []
     reason = ""
-    for annotations in annotation_maps:
-        value = annotations.get(IGNORE_ANNOTATION)
+    for mapping in annotation_maps:
+        value = mapping.get(IGNORE_ANNOTATION)
         if isinstance(value, str):
             rules.extend(r.strip() for r in value.split(",") if r.strip())
-        why = annotations.get(IGNORE_REASON_ANNOTATION)
+        why = mapping.get(IGNORE_REASON_ANNOTATION)
         if isinstance(why, str) and why.strip() and not reason:
             reason = why.strip()
     return tuple(rules), reason

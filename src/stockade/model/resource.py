@@ -17,7 +17,7 @@ class Resource:
     path: str
     doc_index: int
     data: YMap
-    list_path: ObjectPath = ObjectPath()
+    list_path: ObjectPath = ObjectPath(())  # noqa: RUF009 - ObjectPath is frozen
 
     @property
     def kind(self) -> str:

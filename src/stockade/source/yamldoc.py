@@ -87,10 +87,11 @@ def _parse_go_int(text: str) -> int | None:
         return None
     sign = -1 if text[0] == "-" else 1
     body = text[1:] if text[0] in "+-" else text
-    if "_" in body:
-        # Go accepts underscores only between digits and only with a base prefix.
-        if not (len(body) > 1 and body[0] == "0" and body[1] in "bBoOxX") or "__" in body or body.endswith("_"):
-            return None
+    # Go accepts underscores only between digits and only with a base prefix.
+    if "_" in body and (
+        not (len(body) > 1 and body[0] == "0" and body[1] in "bBoOxX") or "__" in body or body.endswith("_")
+    ):
+        return None
     try:
         if len(body) > 1 and body[0] == "0":
             prefix = body[1]
@@ -137,15 +138,18 @@ def resolve_plain(text: str) -> Any:
 
 def _resolve_tagged(tag: str, value: str) -> Any:
     short = tag.removeprefix("tag:yaml.org,2002:")
-    if short == "str" or short == "binary":
+    if short in {"str", "binary"}:
         return value
     if short == "null":
         return None
+    resolved = resolve_plain(value) if value else value
+    if short == "bool" and isinstance(resolved, bool):
+        return resolved
+    if short in ("int", "float") and isinstance(resolved, int | float) and not isinstance(resolved, bool):
+        if short == "int" and isinstance(resolved, float):
+            raise _Abort(f"cannot decode {value!r} as !!int", 0, 0)
+        return float(resolved) if short == "float" else resolved
     if short in ("bool", "int", "float"):
-        resolved = resolve_plain(value) if value else value
-        wanted: tuple[type, ...] = {"bool": (bool,), "int": (int,), "float": (float, int)}[short]
-        if isinstance(resolved, wanted) and not (short != "bool" and isinstance(resolved, bool)):
-            return float(resolved) if short == "float" else resolved
         raise _Abort(f"cannot decode {value!r} as !!{short}", 0, 0)
     # Local and unknown tags (!Ref, !!set ...) keep the scalar's text.
     return value
@@ -200,11 +204,11 @@ def load_documents(
     doc_line = 0
     skipping: str | None = None  # message, while skipping the rest of a document that was aborted
     skip_pos = (0, 0)
-    warnings: list[str] = []
+    warnings: list[tuple[int, int, str]] = []
     try:
         while True:
             try:
-                event = loader.get_event()
+                event: Any = loader.get_event()
             except yaml.MarkedYAMLError as exc:
                 mark = exc.problem_mark or exc.context_mark
                 line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -287,9 +291,8 @@ def load_documents(
                     nodes = 0
                     continue
                 elif cls is yaml.DocumentEndEvent:
-                    for warning in warnings:
-                        w_line, w_col, w_text = warning.split(":", 2)
-                        yield YamlProblem(index, int(w_line), int(w_col), w_text, False, True)
+                    for w_line, w_col, w_text in warnings:
+                        yield YamlProblem(index, w_line, w_col, w_text, False, True)
                     warnings.clear()
                     yield YamlDocument(index, doc_line, root)
                     continue
@@ -317,7 +320,12 @@ def load_documents(
 
 
 def _add(
-    stack: list[_Frame], value: Any, size: int, pos: tuple[int, int], scalar: Any, warnings: list[str] | None = None
+    stack: list[_Frame],
+    value: Any,
+    size: int,
+    pos: tuple[int, int],
+    scalar: Any,
+    warnings: list[tuple[int, int, str]],
 ) -> None:
     if not stack:
         return
@@ -344,9 +352,9 @@ def _add(
         return
     if key in top.merged:
         top.merged.discard(key)
-    elif key in container and warnings is not None:
+    elif key in container:
         line, column = top.key_pos
-        warnings.append(f"{line}:{column}:duplicate key {key!r}; the last value wins, as in the API server")
+        warnings.append((line, column, f"duplicate key {key!r}; the last value wins, as in the API server"))
     container[key] = value
     container.key_pos[key] = top.key_pos
 
