@@ -1,0 +1,246 @@
+"""Human-readable output (``--format table``), rendered with rich.
+
+Findings are grouped by file, then by object (``Deployment/ns/name``); diagnostics follow in a table of
+their own, then one summary line. Colour is used only when ``out`` is a terminal (rich decides, and honours
+``NO_COLOR``); this module never reads the environment itself. Text from the scanned input is printed with
+control characters escaped, so it cannot drive the terminal. ``rich`` is imported inside ``render`` so
+importing the formats stays cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, TextIO, TypeVar
+
+from stockade.model import Diagnostic, DiagnosticLevel, Finding, Report, ResourceRef, Severity
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.measure import Measurement
+    from rich.table import Table
+
+__all__ = ["TableFormatter", "summary_line"]
+
+K = TypeVar("K", bound=Hashable)
+
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "blue",
+    Severity.UNKNOWN: "dim",
+}
+
+LEVEL_STYLE = {
+    DiagnosticLevel.ERROR: "red",
+    DiagnosticLevel.WARNING: "yellow",
+    DiagnosticLevel.INFO: "dim",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TableFormatter:
+    """``--format table``.
+
+    ``width`` fixes the line width (default: the terminal's width, or 80 when ``out`` is not a terminal).
+    ``color``: ``None`` lets rich decide from ``out`` (colour only on a terminal, ``NO_COLOR`` honoured),
+    ``False`` never colours, ``True`` always does.
+    """
+
+    width: int | None = None
+    color: bool | None = None
+    name: ClassVar[str] = "table"
+    media_type: ClassVar[str] = "text/plain"
+
+    def render(self, report: Report, out: TextIO) -> None:
+        from rich.console import Console
+
+        console = Console(
+            file=out,
+            width=self.width,
+            force_terminal=True if self.color else None,
+            no_color=True if self.color is False else None,
+            color_system=None if self.color is False else "auto",
+            highlight=False,
+            emoji=False,
+            markup=False,
+            soft_wrap=False,
+        )
+        with console.capture() as capture:
+            _render(console, report)
+        text = capture.get()
+        # Table cells are padded to the column width; trailing blanks only get in the way of a reader
+        # who copies the output (and of golden files).
+        out.write("\n".join(line.rstrip(" ") for line in text.split("\n")))
+
+
+def _render(console: Console, report: Report) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    # Columns line up across the per-object tables: the rule column is as wide as the widest rule id.
+    rule_width = max((len(f.rule_id) for f in report.findings), default=0)
+    for path, findings in _group(report.findings, key=lambda f: f.location.path):
+        console.print(Text(_path_label(path), style="bold underline"), soft_wrap=True)
+        for resource, group in _group(findings, key=lambda f: f.resource):
+            if resource is not None:
+                console.print(Text(f"  {_resource_label(resource)}", style="bold"), soft_wrap=True)
+            console.print(Padding(_findings_table(group, rule_width), (0, 0, 0, 2)))
+        console.print()
+
+    if report.diagnostics:
+        console.print(Text("Diagnostics", style="bold underline"))
+        console.print(Padding(_diagnostics_table(report.diagnostics), (0, 0, 0, 2)))
+        console.print()
+
+    console.print(Text(summary_line(report)), soft_wrap=True)
+
+
+def _group(items: Iterable[Finding], key: Callable[[Finding], K]) -> list[tuple[K, list[Finding]]]:
+    """Group by ``key`` in order of first appearance (the report's sort order), keeping item order."""
+    groups: dict[K, list[Finding]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return list(groups.items())
+
+
+def _path_label(path: str) -> str:
+    if path == "-":
+        return "(standard input)"
+    return _safe(path) or "(no path)"
+
+
+def _resource_label(ref: ResourceRef) -> str:
+    return _safe(str(ref) if ref.name or ref.namespace else ref.kind) or "(unnamed object)"
+
+
+def _unsafe_characters() -> dict[int, str]:
+    codes = [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F)]
+    codes += range(0x2066, 0x206A)
+    return {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in codes}
+
+
+# Control characters (terminal escape sequences, carriage returns) and bidirectional overrides in file
+# names, YAML values or advisory text would let a scanned artifact rewrite what the terminal shows. They are
+# printed escaped, as ``\x1b`` or ``\u202e``. Messages may keep their line breaks.
+_UNSAFE = _unsafe_characters()
+_UNSAFE_IN_TEXT = {**{c: v for c, v in _UNSAFE.items() if c != 0x0A}, 0x09: " "}
+
+
+def _safe(text: str, *, multiline: bool = False) -> str:
+    return text.translate(_UNSAFE_IN_TEXT if multiline else _UNSAFE)
+
+
+def _findings_table(findings: Sequence[Finding], rule_width: int) -> Table:
+    from rich import box
+    from rich.console import Group, RenderableType
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False, expand=True)
+    table.add_column("Severity", no_wrap=True, min_width=8)
+    table.add_column("Rule", no_wrap=True, min_width=rule_width)
+    table.add_column("Line", no_wrap=True, justify="right", min_width=4)
+    table.add_column("Finding / field", overflow="fold", ratio=1)
+    for f in findings:
+        what = Text(_safe(f.title or f.rule_id), style="bold")
+        if f.message and f.message != f.title:
+            what.append("\n")
+            what.append(_safe(f.message, multiline=True))
+        cell: list[RenderableType] = [what]
+        if f.location.object_path:
+            cell.append(_ObjectPath(_safe(f.location.object_path)))
+        pkg = _package_line(f)
+        if pkg:
+            cell.append(Text(_safe(pkg), style="dim"))
+        table.add_row(
+            Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
+            Text(_safe(f.rule_id)),
+            Text(str(f.location.line) if f.location.line else "-"),
+            Group(*cell) if len(cell) > 1 else what,
+        )
+    return table
+
+
+class _ObjectPath:
+    """``spec.template.spec.containers[0].securityContext.privileged``, wrapped before ``.field`` (and before
+    a quoted key) so a long path breaks between fields instead of inside a name. It is the last thing in the
+    last column, so its pieces stay in reading order: copy or grep still finds the whole path."""
+
+    def __init__(self, object_path: str) -> None:
+        self.path = object_path
+        self.tokens = [t for t in _PATH_BREAK.split(object_path) if t]
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        from rich.measure import Measurement
+
+        longest = max((len(t) for t in self.tokens), default=0)
+        return Measurement(min(longest, 24), len(self.path))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.text import Text
+
+        width = max(options.max_width, 1)
+        lines: list[str] = []
+        current = ""
+        for token in self.tokens:
+            if current and len(current) + len(token) > width:
+                lines.append(current)
+                current = ""
+            rest = token
+            while len(current) + len(rest) > width:  # a single name longer than the column: fold it
+                room = max(width - len(current), 1)
+                lines.append(current + rest[:room])
+                rest, current = rest[room:], ""
+            current += rest
+        lines.append(current)
+        yield Text("\n".join(lines), style="cyan", no_wrap=True, overflow="fold")
+
+
+# Break before ".field" and before '["quoted key"]', never before an index ("containers[0]" stays whole).
+_PATH_BREAK = re.compile(r'(?=\.)|(?=\[")')
+
+
+def _package_line(f: Finding) -> str:
+    name = f.package.name if f.package is not None else ""
+    installed = f.installed_version or (f.package.version if f.package is not None else "")
+    if not name and not installed:
+        return ""
+    text = " ".join(p for p in (name, installed) if p)
+    fixed = f"fixed in {f.fixed_version}" if f.fixed_version else "no fix available"
+    return f"{text} ({fixed})"
+
+
+def _diagnostics_table(diagnostics: Sequence[Diagnostic]) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False, expand=True)
+    table.add_column("Level", no_wrap=True, min_width=7)
+    table.add_column("Location", overflow="fold", max_width=60)
+    table.add_column("Message", overflow="fold", ratio=1)
+    for d in diagnostics:
+        where = d.location.path + (f":{d.location.line}" if d.location.line else "")
+        message = Text(_safe(d.message, multiline=True))
+        if d.source:
+            message.append(f" [{_safe(d.source)}]", style="dim")
+        table.add_row(Text(d.level.value, style=LEVEL_STYLE[d.level]), Text(_safe(where) or "-"), message)
+    return table
+
+
+def summary_line(report: Report) -> str:
+    """``Findings: 12 (CRITICAL: 1, ...) · suppressed: 1 · diagnostics: 2 · files with findings: 3``."""
+    extras = f"suppressed: {len(report.suppressed)} · diagnostics: {len(report.diagnostics)}"
+    if not report.findings:
+        if not report.suppressed and not report.diagnostics:
+            return "No findings."
+        return f"No findings · {extras}"
+    counts = dict.fromkeys(Severity, 0)
+    for f in report.findings:
+        counts[f.severity] += 1
+    by_severity = ", ".join(f"{sev.value}: {n}" for sev, n in counts.items())
+    files = len({f.location.path for f in report.findings})
+    return f"Findings: {len(report.findings)} ({by_severity}) · {extras} · files with findings: {files}"
