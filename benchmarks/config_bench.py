@@ -3,7 +3,7 @@
 
     python benchmarks/config_bench.py [--manifests 5000] [--install-checkov] [--runs 3]
 
-Builds (once, deterministically) a corpus of Kubernetes manifests under benchmarks/.corpus/ from the
+Builds (once, deterministically) a corpus of Kubernetes manifests under benchmarks/corpus/ from the
 bundled examples and generated variants (every workload kind, insecure and hardened settings, multi-document
 files, Lists), then times `stockade config CORPUS` and, when checkov is available (on PATH, in
 benchmarks/.peers/checkov, or installed there with --install-checkov), `checkov -d CORPUS --framework
@@ -26,7 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CORPUS = HERE / ".corpus"
+CORPUS = HERE / "corpus"  # no leading dot: checkov skips hidden directories
 PEERS = HERE / ".peers"
 
 KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod", "ReplicaSet")
