@@ -5,10 +5,11 @@
 
 Builds (once, deterministically) a corpus of Kubernetes manifests under benchmarks/corpus/ from the
 bundled examples and generated variants (every workload kind, insecure and hardened settings, multi-document
-files, Lists), then times `stockade config CORPUS` and, when checkov is available (on PATH, in
+files), then times `stockade config CORPUS` and, when checkov is available (on PATH, in
 benchmarks/.peers/checkov, or installed there with --install-checkov), `checkov -d CORPUS --framework
-kubernetes` in the same run. Prints wall time, peak RSS of each and the ratios; also `stockade --help`
-start-up time. Figures are machine-dependent: quote the ratios.
+kubernetes` in the same run. Prints wall time and peak resident memory of each (the whole process tree,
+sampled every 100 ms) and the ratios; also `stockade --help` start-up time. Figures are machine-dependent:
+quote the ratios.
 """
 
 from __future__ import annotations
@@ -160,13 +161,54 @@ def build_corpus(count: int, seed: int = 1) -> int:
     return files
 
 
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants (worker processes count too)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, ValueError, IndexError):
+            pass
+        todo.extend(children.get(pid, ()))
+    return total
+
+
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """Run cmd; return (wall seconds, peak RSS in MiB, exit status)."""
+    """Run cmd; return (wall seconds, peak RSS of its process tree in MiB, exit status)."""
+    import threading
+
+    peak = 0
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    done.set()
+    sampler.join()
+    return wall, max(peak, usage.ru_maxrss * 1024) / 2**20, os.waitstatus_to_exitcode(status)
 
 
 def find_checkov(install: bool) -> str | None:

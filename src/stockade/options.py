@@ -22,5 +22,6 @@ class ScanOptions:
     ignorefile: str | None = None  # path of an ignore file; a missing file is an error
     max_file_size: int = 10 * 1024 * 1024
     plugins: bool = True  # load third-party checks from entry points
+    jobs: int = 0  # worker processes for large scans; 0 means one per CPU, 1 means no workers
     today: dt.date | None = None  # for ignore-entry expiry; None means the current date
     settings: dict[str, object] = field(default_factory=dict)  # per-check settings

@@ -34,6 +34,10 @@ EMPTY: Mapping[str, Any] = {}
 
 def as_map(value: Any) -> Mapping[str, Any]:
     """The value if it is a mapping, else an empty one (a wrongly typed field is as good as absent)."""
+    if isinstance(value, dict):  # the common cases first: the Mapping ABC check is slow
+        return value
+    if value is None:
+        return EMPTY
     return value if isinstance(value, Mapping) else EMPTY
 
 
@@ -164,11 +168,19 @@ class Workload(K8sObject):
 
     def containers(self, fields: tuple[str, ...] = CONTAINER_FIELDS) -> Iterator[Container]:
         """Init, regular and ephemeral containers (in that order, as Pod Security Admission visits them)."""
-        spec = self.spec
-        for field in fields:
-            for i, data in enumerate(as_list(spec.get(field))):
-                if isinstance(data, Mapping):
-                    yield Container(data, field, i, self.spec_path / field / i)
+        key = ("containers", fields)
+        found: list[Container] | None = self.memo.get(key)
+        if found is None:
+            spec = self.spec
+            spec_path = self.spec_path
+            found = [
+                Container(data, field, i, spec_path / (field, i))
+                for field in fields
+                for i, data in enumerate(as_list(spec.get(field)))
+                if isinstance(data, dict | Mapping)
+            ]
+            self.memo[key] = found
+        return iter(found)
 
     def volumes(self) -> Iterator[tuple[ObjectPath, Mapping[str, Any]]]:
         for i, vol in enumerate(as_list(self.spec.get("volumes"))):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from typing import Any
 
@@ -33,6 +34,8 @@ def register(sub: Any) -> None:
                      help="policy version: latest or v1.N (default: latest)")
     parser.add_argument("--max-file-size", metavar="SIZE", default="10M",
                         help="skip manifest files larger than SIZE (bytes, or with K/M/G suffix; default 10M)")
+    parser.add_argument("-j", "--jobs", metavar="N", type=int, default=0,
+                        help="worker processes for large scans (default: one per CPU; 1: none)")
     add_report_flags(parser)
     parser.set_defaults(run=run)
 
@@ -61,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         severities=parse_severities(args.severity),
         ignorefile=resolve_ignorefile(args.ignorefile),
         max_file_size=parse_size(args.max_file_size),
+        jobs=args.jobs,
     )
     progress = None
     status = None
@@ -74,10 +78,16 @@ def run(args: argparse.Namespace) -> int:
             assert status is not None
             status.update(f"scanning {path}")
 
+    # The scan builds many small objects and no reference cycles: the cyclic collector would only
+    # re-walk them (about a sixth of the run time on large trees). Reference counting still frees them.
+    gc.disable()
     try:
-        report = scan(args.paths, options, progress=progress)
+        try:
+            report = scan(args.paths, options, progress=progress)
+        finally:
+            if status is not None:
+                status.stop()
+        write_report(report, args)
     finally:
-        if status is not None:
-            status.stop()
-    write_report(report, args)
+        gc.enable()
     return exit_status(report, args)

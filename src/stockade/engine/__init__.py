@@ -1,6 +1,6 @@
 """Runs checks over resources, then applies suppressions and filters."""
 
-from stockade.engine.evaluate import evaluate
+from stockade.engine.evaluate import evaluate, iter_violations
 from stockade.engine.suppress import IgnoreEntry, IgnoreFile, apply_suppressions, parse_ignorefile
 
-__all__ = ["IgnoreEntry", "IgnoreFile", "apply_suppressions", "evaluate", "parse_ignorefile"]
+__all__ = ["IgnoreEntry", "IgnoreFile", "apply_suppressions", "evaluate", "iter_violations", "parse_ignorefile"]

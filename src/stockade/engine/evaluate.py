@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from stockade.checks import Check, CheckContext
+from stockade.checks import Check, CheckContext, CheckMeta, Violation
 from stockade.checks._resources import Workload, view
 from stockade.engine.suppress import IGNORE_ANNOTATION, annotation_ignores, matches_any
 from stockade.model import (
@@ -16,6 +16,7 @@ from stockade.model import (
     Location,
     ObjectPath,
     Resource,
+    ResourceRef,
 )
 
 
@@ -23,12 +24,38 @@ def evaluate(
     resources: Iterable[Resource], checks: Sequence[Check], ctx: CheckContext
 ) -> tuple[list[Finding], list[Diagnostic]]:
     """Findings of ``checks`` over ``resources``; a check that fails on odd input becomes a diagnostic."""
+    diagnostics: list[Diagnostic] = []
+    findings = [
+        Finding(
+            kind=FindingKind.MISCONFIG,
+            rule_id=meta.id,
+            title=meta.title,
+            severity=v.severity or meta.severity,
+            location=resource.locate(v.path),
+            message=v.message,
+            remediation=v.remediation or meta.remediation,
+            resource=ref,
+            references=meta.references,
+            compliance=meta.compliance,
+            suppressed_by=suppressed_by,
+        )
+        for meta, resource, ref, v, suppressed_by in iter_violations(resources, checks, ctx, diagnostics)
+    ]
+    return findings, diagnostics
+
+
+def iter_violations(
+    resources: Iterable[Resource], checks: Sequence[Check], ctx: CheckContext, diagnostics: list[Diagnostic]
+) -> Iterator[tuple[CheckMeta, Resource, ResourceRef, Violation, str]]:
+    """Each violation with its check, object and suppression (``""`` when not suppressed).
+
+    Problems (a check failing on odd input, a suppression without a reason) are appended to
+    ``diagnostics``.
+    """
     by_kind: dict[str, list[Check]] = defaultdict(list)
     for chk in checks:
         for kind in chk.meta.kinds:
             by_kind[kind].append(chk)
-    findings: list[Finding] = []
-    diagnostics: list[Diagnostic] = []
     for resource in resources:
         applicable = by_kind.get(resource.kind)
         if not applicable:
@@ -55,22 +82,8 @@ def evaluate(
             if ignored and matches_any(meta.id, ignored):
                 suppressed_by = f"annotation {IGNORE_ANNOTATION}" + (f": {reason}" if reason else "")
             try:
-                for v in chk.evaluate(obj, ctx):
-                    findings.append(
-                        Finding(
-                            kind=FindingKind.MISCONFIG,
-                            rule_id=meta.id,
-                            title=meta.title,
-                            severity=v.severity or meta.severity,
-                            location=resource.locate(v.path),
-                            message=v.message,
-                            remediation=v.remediation or meta.remediation,
-                            resource=ref,
-                            references=meta.references,
-                            compliance=meta.compliance,
-                            suppressed_by=suppressed_by,
-                        )
-                    )
+                # Materialised inside the try: a check that fails half-way contributes nothing.
+                violations = list(chk.evaluate(obj, ctx))
             except Exception as exc:  # a check must never take the scan down
                 diagnostics.append(
                     Diagnostic(
@@ -80,4 +93,6 @@ def evaluate(
                         f"check {meta.id} failed on {ref}: {type(exc).__name__}: {exc}",
                     )
                 )
-    return findings, diagnostics
+                continue
+            for v in violations:
+                yield meta, resource, ref, v, suppressed_by

@@ -99,6 +99,10 @@ def apply_suppressions(
                 ))
             else:
                 active.append(entry)
+    if not active:
+        for finding in findings:
+            (suppressed if finding.suppressed_by else kept).append(finding)
+        return kept, suppressed, diagnostics
     for finding in findings:
         if finding.suppressed_by:
             suppressed.append(finding)

@@ -11,10 +11,10 @@ Shape rules (documented in docs/report-format.md):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, TextIO
 
+from stockade.formats._json import dumps_pretty
 from stockade.model import Diagnostic, Finding, Location, Package, Report, ResourceRef, Severity
 
 __all__ = ["JsonFormatter", "report_to_dict"]
@@ -29,7 +29,7 @@ class JsonFormatter:
     media_type: ClassVar[str] = "application/json"
 
     def render(self, report: Report, out: TextIO) -> None:
-        out.write(json.dumps(report_to_dict(report), indent=2, sort_keys=False, ensure_ascii=False))
+        out.write(dumps_pretty(report_to_dict(report)))
         out.write("\n")
 
 

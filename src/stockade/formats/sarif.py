@@ -16,7 +16,6 @@ Mapping (documented in docs/report-format.md):
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, ClassVar, TextIO
 from urllib.parse import quote
 
+from stockade.formats._json import dumps_pretty
 from stockade.model import Diagnostic, DiagnosticLevel, Finding, Location, Report, Severity
 
 __all__ = ["SARIF_SCHEMA_URI", "SarifFormatter", "artifact_location", "fingerprint", "report_to_sarif"]
@@ -85,7 +85,7 @@ class SarifFormatter:
 
     def render(self, report: Report, out: TextIO) -> None:
         log = report_to_sarif(report, source_root=self.source_root)
-        out.write(json.dumps(log, indent=2, sort_keys=False, ensure_ascii=False))
+        out.write(dumps_pretty(log))
         out.write("\n")
 
 

@@ -52,12 +52,13 @@ class Finding:
     fixed_version: str = ""
     suppressed_by: str = ""
 
-    def sort_key(self) -> tuple[str, int, str, int, str, str]:
+    def sort_key(self) -> tuple[str, int, tuple[str, str, str], int, str, str]:
         loc = self.location
+        ref = self.resource
         return (
             loc.path,
             loc.line or 0,
-            str(self.resource or ""),
+            (ref.kind, ref.namespace, ref.name) if ref is not None else ("", "", ""),
             -self.severity.rank,
             self.rule_id,
             loc.object_path,

@@ -43,10 +43,11 @@ def position_of(root: Any, segments: tuple[Segment, ...]) -> tuple[int, int] | N
     if isinstance(node, YMap | YList):
         pos = (node.line, node.column)
     for seg in segments:
-        if isinstance(node, YMap) and isinstance(seg, str) and seg in node:
+        kind = type(node)
+        if kind is YMap and seg in node:  # keys are always strings, so an int segment is never in a YMap
             pos = node.key_pos.get(seg, pos)
             node = node[seg]
-        elif isinstance(node, YList) and isinstance(seg, int) and 0 <= seg < len(node):
+        elif kind is YList and type(seg) is int and 0 <= seg < len(node):
             pos = node.item_pos[seg] if seg < len(node.item_pos) else pos
             node = node[seg]
         else:

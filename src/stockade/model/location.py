@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 
 Segment = str | int
@@ -23,23 +25,32 @@ class ObjectPath:
         return ObjectPath((*self.segments, segment))
 
     def __str__(self) -> str:
-        out: list[str] = []
-        for seg in self.segments:
-            if isinstance(seg, int):
-                out.append(f"[{seg}]")
-            elif _is_plain(seg):
-                out.append(f".{seg}" if out else seg)
-            else:
-                escaped = seg.replace("\\", "\\\\").replace('"', '\\"')
-                out.append(f'["{escaped}"]')
-        return "".join(out)
+        return _render(self.segments)
 
     def __bool__(self) -> bool:
         return bool(self.segments)
 
 
+@functools.lru_cache(maxsize=4096)
+def _render(segments: tuple[Segment, ...]) -> str:
+    """The text of a path; cached, as the same few hundred paths recur across objects."""
+    out: list[str] = []
+    for seg in segments:
+        if isinstance(seg, int):
+            out.append(f"[{seg}]")
+        elif _is_plain(seg):
+            out.append(f".{seg}" if out else seg)
+        else:
+            escaped = seg.replace("\\", "\\\\").replace('"', '\\"')
+            out.append(f'["{escaped}"]')
+    return "".join(out)
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_$-]+")
+
+
 def _is_plain(key: str) -> bool:
-    return bool(key) and all(ch.isalnum() or ch in "_-$" for ch in key)
+    return _PLAIN_KEY.fullmatch(key) is not None
 
 
 @dataclass(frozen=True, slots=True)

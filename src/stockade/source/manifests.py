@@ -43,6 +43,40 @@ def _diag(path: str, message: str, line: int | None = None, column: int | None =
     return Diagnostic(Location(path, line or None, column or None), SOURCE, level, message)
 
 
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One thing to read: a manifest file, a kustomization directory, or standard input."""
+
+    path: str  # the file (for a kustomization, its kustomization.yaml); "-" for stdin
+    kustomize_dir: str | None = None
+
+
+def discover(paths: Iterable[str], result: LoadResult) -> list[Unit]:
+    """The units to read under ``paths``, in a stable order; missing paths become diagnostics."""
+    units: list[Unit] = []
+    for path in paths:
+        if path == "-":
+            units.append(Unit("-"))
+        elif os.path.isdir(path):
+            units.extend(Unit(file_path, kustomize_dir) for file_path, kustomize_dir in _walk(path, result))
+        elif os.path.lexists(path):
+            units.append(Unit(path))
+        else:
+            result.diagnostics.append(_diag(path, "no such file or directory"))
+    return units
+
+
+def load_unit(unit: Unit, limits: LoadLimits, result: LoadResult, stdin: BinaryIO | None = None) -> None:
+    """Read one unit into ``result`` (resources and diagnostics)."""
+    if unit.path == "-" and unit.kustomize_dir is None:
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        _load_bytes("-", stream.read(limits.max_file_size + 1), limits, result)
+    elif unit.kustomize_dir is not None:
+        _load_kustomization(unit.kustomize_dir, unit.path, limits, result)
+    else:
+        _load_file(unit.path, limits, result)
+
+
 def load_manifests(
     paths: Iterable[str],
     limits: LoadLimits = LoadLimits(),
@@ -51,26 +85,10 @@ def load_manifests(
 ) -> LoadResult:
     """Read every manifest under ``paths`` (files, directories, ``-`` for ``stdin``)."""
     result = LoadResult()
-    for path in paths:
-        if path == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
-            data = stream.read(limits.max_file_size + 1)
-            _load_bytes("-", data, limits, result)
-            continue
-        if os.path.isdir(path):
-            for file_path, kustomize_dir in _walk(path, result):
-                if on_file:
-                    on_file(file_path)
-                if kustomize_dir is not None:
-                    _load_kustomization(kustomize_dir, file_path, limits, result)
-                else:
-                    _load_file(file_path, limits, result)
-        elif os.path.lexists(path):
-            if on_file:
-                on_file(path)
-            _load_file(path, limits, result)
-        else:
-            result.diagnostics.append(_diag(path, "no such file or directory"))
+    for unit in discover(paths, result):
+        if on_file:
+            on_file(unit.path)
+        load_unit(unit, limits, result, stdin)
     return result
 
 

@@ -113,26 +113,33 @@ def _parse_go_int(text: str) -> int | None:
     return None
 
 
+_MISSING: Any = object()
+# Every plain scalar whose meaning is a fixed word: nulls, booleans, infinities and NaN.
+_WORDS: dict[str, Any] = {
+    **dict.fromkeys(_NULLS), **dict.fromkeys(_TRUES, True), **dict.fromkeys(_FALSES, False), **_SPECIAL_FLOATS
+}
+
+
 def resolve_plain(text: str) -> Any:
     """Resolve a plain (unquoted, untagged) scalar to null, bool, int, float or str."""
-    if text in _NULLS:
-        return None
-    if text in _TRUES:
-        return True
-    if text in _FALSES:
-        return False
+    word = _WORDS.get(text, _MISSING)
+    if word is not _MISSING:
+        return word
     if text[0] in _NUMBER_START:
-        special = _SPECIAL_FLOATS.get(text)
-        if special is not None:
-            return special
-        as_int = _parse_go_int(text)
-        if as_int is not None:
-            return as_int
-        if _FLOAT_RE.match(text):
-            try:
-                return float(text)
-            except ValueError:  # pragma: no cover - the regex admits only valid floats
-                return text
+        return _resolve_number(text)
+    return text
+
+
+def _resolve_number(text: str) -> Any:
+    """A plain scalar that starts like a number: int, float, or the text itself."""
+    as_int = _parse_go_int(text)
+    if as_int is not None:
+        return as_int
+    if _FLOAT_RE.match(text):
+        try:
+            return float(text)
+        except ValueError:  # pragma: no cover - the regex admits only valid floats
+            return text
     return text
 
 
@@ -184,6 +191,8 @@ class _Frame:
 
 
 _NO_KEY: Any = object()
+_Scalar = yaml.ScalarEvent
+_DocumentEnd = yaml.DocumentEndEvent
 
 
 def load_documents(
@@ -222,20 +231,24 @@ def load_documents(
                 return
             cls = type(event)
             if skipping is not None:
-                if cls is yaml.DocumentEndEvent:
+                if cls is _DocumentEnd:
                     yield YamlProblem(index, skip_pos[0], skip_pos[1], skipping, False)
                     skipping = None
                 continue
             try:
                 mark = event.start_mark
                 pos = (mark.line + 1, mark.column + 1)
-                if cls is yaml.ScalarEvent:
-                    if event.tag and event.tag != "!":
-                        value = _resolve_tagged(event.tag, event.value)
+                if cls is _Scalar:
+                    value = event.value
+                    tag = event.tag
+                    if tag and tag != "!":
+                        value = _resolve_tagged(tag, value)
                     elif not event.style and event.implicit[0]:
-                        value = resolve_plain(event.value)
-                    else:
-                        value = event.value
+                        word = _WORDS.get(value, _MISSING)
+                        if word is not _MISSING:
+                            value = word
+                        elif value[0] in _NUMBER_START:
+                            value = _resolve_number(value)
                     size = 1
                 elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                     container: YMap | YList = (
@@ -304,10 +317,23 @@ def load_documents(
                     raise _Abort(f"document has more than {max_nodes:,} nodes", *pos)
                 if event.anchor:
                     anchors[event.anchor] = (value, 1)
-                if stack:
-                    _add(stack, value, size, pos, event, warnings)
-                else:
+                if not stack:
                     root = value
+                    continue
+                # Fast paths for the common cases (a list item; a value for a new key); _add does the rest.
+                top = stack[-1]
+                target = top.container
+                if type(target) is YList:
+                    top.size += 1
+                    target.append(value)
+                    target.item_pos.append(pos)
+                elif (key := top.key) is not _NO_KEY and key is not _MERGE and key not in target:
+                    top.size += 1
+                    top.key = _NO_KEY
+                    target[key] = value
+                    target.key_pos[key] = top.key_pos  # type: ignore[union-attr]
+                else:
+                    _add(stack, value, size, pos, event, warnings)
             except _Abort as abort:
                 line, col = (abort.line, abort.column) if abort.line else pos
                 skipping = abort.message

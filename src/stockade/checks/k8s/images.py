@@ -21,6 +21,7 @@ from stockade.model import Severity
 DEFAULT_REGISTRY = "docker.io"
 
 # algorithm ":" encoded, as in the OCI image spec; sha256 and sha512 must have their exact hex length.
+_SPACE_RE = re.compile(r"\s")
 _DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 _DIGEST_HEX_LENGTHS = {"sha256": 64, "sha512": 128}
 _HEX_RE = re.compile(r"^[a-f0-9]+$")
@@ -61,7 +62,7 @@ def valid_digest(digest: str) -> bool:
 def parse_image_ref(image: str) -> ImageRef | None:
     """Parse `image`; `None` if it is empty or cannot be a reference (whitespace, empty parts ...)."""
     text = image.strip() if isinstance(image, str) else ""
-    if not text or any(ch.isspace() for ch in text) or text.count("@") > 1:
+    if not text or _SPACE_RE.search(text) or text.count("@") > 1:
         return None
     name, at, digest = text.partition("@")
     invalid_digest = False

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, TypeGuard
 
 __all__ = [
     "CONTROLS",
@@ -49,6 +49,7 @@ __all__ = [
     "PodPath",
     "VersionedCheck",
     "go_quote",
+    "is_map",
     "join_quote",
     "pluralize",
 ]
@@ -162,7 +163,16 @@ def _containers_phrase(names: Sequence[str]) -> str:
 _EMPTY: Final[Mapping[str, Any]] = {}
 
 
+def is_map(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """A mapping? Plain dicts (what YAML loaders make) are answered without the slow Mapping ABC check."""
+    return isinstance(value, dict) or (value is not None and isinstance(value, Mapping))
+
+
 def _as_map(value: Any) -> Mapping[str, Any] | None:
+    if isinstance(value, dict):  # the common cases first: the Mapping ABC check is slow
+        return value
+    if value is None:
+        return None
     return value if isinstance(value, Mapping) else None
 
 
@@ -203,7 +213,7 @@ def _struct_items(obj: Mapping[str, Any] | None, key: str) -> Iterator[tuple[int
     for index, item in enumerate(_seq(obj, key)):
         if item is None:
             yield index, _EMPTY
-        elif isinstance(item, Mapping):
+        elif is_map(item):
             yield index, item
 
 
@@ -217,14 +227,14 @@ def _str_items(obj: Mapping[str, Any] | None, key: str) -> Iterator[tuple[int, s
 
 
 def _spec(pod: Mapping[str, Any]) -> Mapping[str, Any]:
-    if not isinstance(pod, Mapping):
+    if not is_map(pod):
         return _EMPTY
     return _as_map(pod.get("spec")) or _EMPTY
 
 
 def _annotations(pod: Mapping[str, Any]) -> dict[str, str]:
     """metadata.annotations as a str->str map; null values are "" and other values are dropped."""
-    if not isinstance(pod, Mapping):
+    if not is_map(pod):
         return {}
     raw = _sub(_as_map(pod.get("metadata")), "annotations")
     if raw is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -14,6 +15,7 @@ from stockade.checks.pss.controls import (
     PodPath,
     VersionedCheck,
     go_quote,
+    is_map,
 )
 from stockade.checks.pss.versions import PolicyVersion, parse_version
 
@@ -67,7 +69,11 @@ def resolve_checks(level: str, version: PolicyVersion | str) -> tuple[tuple[Cont
     """The controls PSA runs for ``level`` at ``version``, each with the revision in force, in order."""
     if _level(level) == "privileged":
         return ()
-    resolved = _version(version).resolved()
+    return _resolve(level, _version(version).resolved())
+
+
+@functools.cache
+def _resolve(level: str, resolved: tuple[int, int]) -> tuple[tuple[Control, VersionedCheck], ...]:
     active = [(control, control.entry_for(resolved)) for control in _ORDERED]
     present = [(control, entry) for control, entry in active if entry is not None]
     if level == "baseline":
@@ -97,8 +103,8 @@ def _default_volumes(volumes: Any) -> list[Any] | None:
         if volume is None:
             result[index] = {"emptyDir": {}}
             changed = True
-        elif isinstance(volume, Mapping) and not any(
-            isinstance(volume.get(source), Mapping) for source in VOLUME_SOURCES
+        elif is_map(volume) and not any(
+            volume.get(source) is not None and is_map(volume.get(source)) for source in VOLUME_SOURCES
         ):
             result[index] = {**volume, "emptyDir": {}}
             changed = True
@@ -112,12 +118,12 @@ def _default_host_ports(containers: Any) -> list[Any] | None:
     changed = False
     result = list(containers)
     for c_index, container in enumerate(containers):
-        if not isinstance(container, Mapping) or not isinstance(container.get("ports"), list | tuple):
+        if not is_map(container) or not isinstance(container.get("ports"), list | tuple):
             continue
         ports = list(container["ports"])
         ports_changed = False
         for p_index, port in enumerate(ports):
-            if not isinstance(port, Mapping):
+            if not is_map(port):
                 continue  # a null port is all zeroes: containerPort 0 leaves hostPort 0
             container_port = _int_or_zero(port.get("containerPort"))
             if _int_or_zero(port.get("hostPort")) == 0 and container_port != 0:
@@ -137,10 +143,10 @@ def apply_api_defaults(pod: Mapping[str, Any], *, pod_template: bool = False) ->
       gets hostPort = containerPort (SetDefaults_Pod / defaultHostNetworkPorts). Since Kubernetes 1.28
       this applies to Pods only, so ``pod_template=True`` skips it for workload pod templates.
     """
-    if not isinstance(pod, Mapping):
+    if not is_map(pod):
         return {}
     spec = pod.get("spec")
-    if not isinstance(spec, Mapping):
+    if not is_map(spec):
         return pod
     updates: dict[str, Any] = {}
     volumes = _default_volumes(spec.get("volumes"))
