@@ -96,6 +96,14 @@ def _image(c: Container) -> tuple[str, ImageRef] | None:
     return (image, ref) if ref is not None else None
 
 
+def _unpinned(w: Workload) -> Iterator[tuple[Container, str, ImageRef]]:
+    """Containers whose image parses but is not pinned by a valid digest."""
+    for c in w.containers():
+        parsed = _image(c)
+        if parsed is not None and not parsed[1].pinned:
+            yield c, parsed[0], parsed[1]
+
+
 @check(
     id="STK-K8S-0007",
     title="Container image uses the latest tag or no tag",
@@ -147,13 +155,7 @@ def image_pinned_by_digest(w: Workload) -> Iterator[Violation]:
     """A tag is a movable pointer: whoever can push to the repository (or a compromised registry) can make
     the same manifest run different code. Only a content digest (`@sha256:...`) pins what runs, and it is
     what signatures and SBOMs are attached to."""
-    for c in w.containers():
-        parsed = _image(c)
-        if parsed is None:
-            continue
-        image, ref = parsed
-        if ref.pinned:
-            continue
+    for c, image, ref in _unpinned(w):
         if ref.invalid_digest:
             message = f'{c.describe()} uses image "{image}" whose digest is malformed'
         else:
@@ -189,13 +191,7 @@ def image_pull_policy_always(w: Workload) -> Iterator[Violation]:
     from node to node, and any pod on the node can use a private image cached there without valid pull
     credentials (what the `AlwaysPullImages` admission plugin prevents cluster-wide). An image pinned by
     digest is exempt: its content cannot change. An omitted policy is judged by its API default."""
-    for c in w.containers():
-        parsed = _image(c)
-        if parsed is None:
-            continue
-        image, ref = parsed
-        if ref.pinned:
-            continue
+    for c, image, ref in _unpinned(w):
         raw = c.data.get("imagePullPolicy")
         policy = as_str(raw)
         path = c.path / "imagePullPolicy"
