@@ -214,10 +214,12 @@ def load_documents(
     skipping: str | None = None  # message, while skipping the rest of a document that was aborted
     skip_pos = (0, 0)
     warnings: list[tuple[int, int, str]] = []
+    get_event = loader.get_event
+    words, missing, number_start = _WORDS, _MISSING, _NUMBER_START
     try:
         while True:
             try:
-                event: Any = loader.get_event()
+                event: Any = get_event()
             except yaml.MarkedYAMLError as exc:
                 mark = exc.problem_mark or exc.context_mark
                 line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -244,10 +246,10 @@ def load_documents(
                     if tag and tag != "!":
                         value = _resolve_tagged(tag, value)
                     elif not event.style and event.implicit[0]:
-                        word = _WORDS.get(value, _MISSING)
-                        if word is not _MISSING:
+                        word = words.get(value, missing)
+                        if word is not missing:
                             value = word
-                        elif value[0] in _NUMBER_START:
+                        elif value[0] in number_start:
                             value = _resolve_number(value)
                     size = 1
                 elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
@@ -320,14 +322,20 @@ def load_documents(
                 if not stack:
                     root = value
                     continue
-                # Fast paths for the common cases (a list item; a value for a new key); _add does the rest.
+                # Fast paths for the common cases (a list item, a string key, a value for a new key);
+                # _add does the rest (merge keys, duplicates, non-string keys).
                 top = stack[-1]
                 target = top.container
+                key = top.key
                 if type(target) is YList:
                     top.size += 1
                     target.append(value)
                     target.item_pos.append(pos)
-                elif (key := top.key) is not _NO_KEY and key is not _MERGE and key not in target:
+                elif key is _NO_KEY and type(value) is str and value != "<<":
+                    top.size += 1
+                    top.key = value
+                    top.key_pos = pos
+                elif key is not _NO_KEY and key is not _MERGE and key not in target:
                     top.size += 1
                     top.key = _NO_KEY
                     target[key] = value
