@@ -14,6 +14,7 @@ from stockade.options import PSS_LEVELS, ScanOptions
 
 if TYPE_CHECKING:
     from stockade.checks import Check, CheckContext, Violation
+    from stockade.model import Location
     from stockade.source.manifests import LoadLimits, Unit
 
 ProgressCallback = Callable[[str], None]
@@ -80,7 +81,7 @@ def scan(
                 progress(unit.path)
             load_unit(unit, limits, loaded, stdin)
         ctx = _with_namespaces(base_ctx, [(i, r) for i, r in enumerate(loaded.resources)])
-        findings, check_diagnostics = evaluate(loaded.resources, checks, ctx)
+        findings, check_diagnostics = evaluate([*loaded.resources, *loaded.dockerfiles], checks, ctx)
         diagnostics = [*loaded.diagnostics, *check_diagnostics]
 
     kept, suppressed, ignore_diagnostics = apply_suppressions(findings, ignore, opts.today or dt.date.today())
@@ -120,7 +121,7 @@ def _can_fork() -> bool:
 # and workers send back findings as plain tuples, which pickle an order of magnitude faster than frozen
 # dataclasses; the parent rebuilds them with the rule metadata it already has.
 
-_Packed = tuple[int, str, str, int | None, int | None, str, str, str, tuple[str, str, str, str], str]
+_Packed = tuple[int, str, str, int | None, int | None, str, str, str, str, tuple[str, str, str, str], str]
 
 
 def _scan_parallel(
@@ -151,7 +152,7 @@ def _scan_parallel(
         ctx = _with_namespaces(base_ctx, found)
         for _, conn in workers:
             conn.send(ctx.namespaces)
-        findings, diagnostics = evaluate(loaded.resources, checks, ctx)
+        findings, diagnostics = evaluate([*loaded.resources, *loaded.dockerfiles], checks, ctx)
         diagnostics = [*loaded.diagnostics, *diagnostics]
         for _, conn in workers:
             packed, worker_diagnostics = _receive(conn)
@@ -194,8 +195,10 @@ def _worker(conn: Any, share: list[tuple[int, Unit]], limits: LoadLimits, checks
         index = {c.meta.id: i for i, c in enumerate(checks)}
         diagnostics: list[Diagnostic] = []
         packed = [
-            _pack(index[meta.id], resource, ref, v, suppressed_by)
-            for meta, resource, ref, v, suppressed_by in iter_violations(loaded.resources, checks, ctx, diagnostics)
+            _pack(index[meta.id], location, ref, v, suppressed_by)
+            for meta, location, ref, v, suppressed_by in iter_violations(
+                [*loaded.resources, *loaded.dockerfiles], checks, ctx, diagnostics
+            )
         ]
         conn.send(("ok", (packed, [*loaded.diagnostics, *diagnostics])))
     except BaseException as exc:  # reported to the parent, which raises ScanError
@@ -220,11 +223,10 @@ def _load_share(
     return loaded, origin
 
 
-def _pack(check_index: int, resource: Resource, ref: ResourceRef, v: Violation, suppressed_by: str) -> _Packed:
-    loc = resource.locate(v.path)
+def _pack(check_index: int, loc: Location, ref: ResourceRef, v: Violation, suppressed_by: str) -> _Packed:
     ref_tuple = (ref.kind, ref.name, ref.namespace, ref.api_version)
     return (check_index, v.severity.value if v.severity else "", loc.path, loc.line, loc.column, loc.object_path,
-            v.message, v.remediation, ref_tuple, suppressed_by)
+            loc.snippet, v.message, v.remediation, ref_tuple, suppressed_by)
 
 
 def _unpack(packed: Sequence[_Packed], checks: Sequence[Check]) -> list[Finding]:
@@ -232,7 +234,8 @@ def _unpack(packed: Sequence[_Packed], checks: Sequence[Check]) -> list[Finding]
 
     refs: dict[tuple[str, str, str, str], ResourceRef | None] = {}
     out = []
-    for check_index, severity, path, line, column, object_path, message, remediation, ref_tuple, suppressed in packed:
+    for (check_index, severity, path, line, column, object_path, snippet, message, remediation, ref_tuple,
+         suppressed) in packed:
         meta = checks[check_index].meta
         ref = refs.get(ref_tuple)
         if ref is None and ref_tuple not in refs:
@@ -242,7 +245,7 @@ def _unpack(packed: Sequence[_Packed], checks: Sequence[Check]) -> list[Finding]
             rule_id=meta.id,
             title=meta.title,
             severity=Severity(severity) if severity else meta.severity,
-            location=Location(path, line, column, object_path),
+            location=Location(path, line, column, object_path, snippet=snippet),
             message=message,
             remediation=remediation or meta.remediation,
             resource=ref,

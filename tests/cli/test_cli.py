@@ -53,7 +53,7 @@ def test_json_finding_shape(capsys: pytest.CaptureFixture[str]) -> None:
     (finding,) = findings(capsys, POD, "--rules", "STK-PSS-0002")
     assert finding["rule_id"] == "STK-PSS-0002"
     assert finding["location"] == {
-        "path": POD, "line": 11, "column": 9, "end_line": None,
+        "path": POD, "line": 11, "column": 9, "end_line": None, "snippet": None,
         "object_path": "spec.containers[0].securityContext.privileged",
     }
     assert finding["resource"] == {"kind": "Pod", "namespace": "tools", "name": "debug", "api_version": "v1"}

@@ -127,6 +127,7 @@ def test_finding_without_line_or_field(build: Builder) -> None:
         "line": None,
         "column": None,
         "end_line": None,
+        "snippet": None,
         "object_path": None,
     }
     assert finding["resource"] is None
@@ -153,6 +154,7 @@ def test_misconfig_finding_shape(build: Builder) -> None:
             "line": 20,
             "column": 13,
             "end_line": None,
+            "snippet": None,
             "object_path": "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation",
         },
         "resource": {"kind": "Deployment", "namespace": "prod", "name": "web", "api_version": "apps/v1"},
@@ -192,7 +194,10 @@ def test_diagnostics(full: Report) -> None:
         "level": "error",
         "source": "yaml",
         "message": "mapping values are not allowed here",
-        "location": {"path": "deploy/broken.yaml", "line": 7, "column": 3, "end_line": None, "object_path": None},
+        "location": {
+            "path": "deploy/broken.yaml", "line": 7, "column": 3,
+            "end_line": None, "snippet": None, "object_path": None,
+        },
     }
 
 

@@ -30,12 +30,19 @@ class CheckMeta:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """One place where a check fails: the field (relative to the object root) and what is wrong there."""
+    """One place where a check fails and what is wrong there.
+
+    For a YAML object, ``path`` names the field (relative to the object root). For line-based inputs
+    (Dockerfiles), ``line`` is the exact physical line and ``path`` may stay empty; ``snippet`` is the
+    offending text as written.
+    """
 
     path: ObjectPath
     message: str
     remediation: str = ""  # overrides the check's remediation when set
     severity: Severity | None = None  # overrides the check's severity when set
+    line: int | None = None
+    snippet: str = ""
 
 
 @dataclass(frozen=True, slots=True)

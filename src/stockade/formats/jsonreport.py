@@ -75,6 +75,7 @@ def _location(loc: Location) -> JsonObject:
         "line": _position(loc.line),
         "column": _position(loc.column),
         "end_line": _position(loc.end_line),
+        "snippet": _opt(loc.snippet),
         "object_path": _opt(loc.object_path),
     }
 

@@ -242,6 +242,8 @@ def _location(loc: Location) -> JsonObject:
         region["startColumn"] = loc.column
     if loc.end_line is not None and loc.end_line >= region["startLine"]:
         region["endLine"] = loc.end_line
+    if loc.snippet:
+        region["snippet"] = {"text": loc.snippet}
     return {"physicalLocation": {"artifactLocation": artifact_location(loc.path), "region": region}}
 
 

@@ -152,6 +152,8 @@ def _findings_table(findings: Sequence[Finding], rule_width: int) -> Table:
         cell: list[RenderableType] = [what]
         if f.location.object_path:
             cell.append(_ObjectPath(_safe(f.location.object_path)))
+        elif f.location.snippet:
+            cell.append(Text(_safe(f.location.snippet), style="dim"))
         pkg = _package_line(f)
         if pkg:
             cell.append(Text(_safe(pkg), style="dim"))

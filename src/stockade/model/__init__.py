@@ -1,6 +1,7 @@
 """The data model: frozen dataclasses and located YAML data, no I/O."""
 
 from stockade.model.diagnostic import Diagnostic, DiagnosticLevel
+from stockade.model.dockerfile import Dockerfile, Flag, Heredoc, Instruction, Pragma, ShellCommand, Stage
 from stockade.model.finding import Finding, FindingKind, ResourceRef
 from stockade.model.located import YList, YMap, position_of
 from stockade.model.location import Location, ObjectPath, Segment
@@ -13,16 +14,23 @@ __all__ = [
     "SCHEMA_VERSION",
     "Diagnostic",
     "DiagnosticLevel",
+    "Dockerfile",
     "Finding",
     "FindingKind",
+    "Flag",
+    "Heredoc",
+    "Instruction",
     "Location",
     "ObjectPath",
     "Package",
+    "Pragma",
     "Report",
     "Resource",
     "ResourceRef",
     "Segment",
     "Severity",
+    "ShellCommand",
+    "Stage",
     "Tool",
     "YList",
     "YMap",

@@ -62,6 +62,7 @@ class Location:
     column: int | None = None
     object_path: str = ""
     end_line: int | None = None
+    snippet: str = ""  # the offending source text, when the input is line-based (a Dockerfile instruction)
 
     def __str__(self) -> str:
         text = self.path

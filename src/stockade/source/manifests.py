@@ -1,6 +1,8 @@
-"""Kubernetes manifests from files, directories, stdin and kustomizations, as located Resources.
+"""Configuration inputs from files, directories, stdin and kustomizations.
 
-Every input problem becomes a Diagnostic naming file and line; the other inputs are still read.
+Kubernetes manifests become located Resources; Dockerfiles (``Dockerfile``, ``*.Dockerfile``,
+``Dockerfile.*``, ``Containerfile``) become parsed Dockerfiles. Every input problem becomes a Diagnostic
+naming file and line; the other inputs are still read.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from stockade.model import Diagnostic, DiagnosticLevel, Location, ObjectPath, Resource, YList, YMap
+from stockade.model import Diagnostic, DiagnosticLevel, Dockerfile, Location, ObjectPath, Resource, YList, YMap
 from stockade.source.yamldoc import YamlDocument, YamlProblem, load_documents
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -35,12 +37,13 @@ class LoadLimits:
 class LoadResult:
     resources: list[Resource] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    dockerfiles: list[Dockerfile] = field(default_factory=list)
     files_read: int = 0
 
 
 def _diag(path: str, message: str, line: int | None = None, column: int | None = None,
-          level: DiagnosticLevel = DiagnosticLevel.ERROR) -> Diagnostic:
-    return Diagnostic(Location(path, line or None, column or None), SOURCE, level, message)
+          level: DiagnosticLevel = DiagnosticLevel.ERROR, source: str = SOURCE) -> Diagnostic:
+    return Diagnostic(Location(path, line or None, column or None), source, level, message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class Unit:
 
     path: str  # the file (for a kustomization, its kustomization.yaml); "-" for stdin
     kustomize_dir: str | None = None
+    dockerfile: bool = False
 
 
 def discover(paths: Iterable[str], result: LoadResult) -> list[Unit]:
@@ -58,9 +62,9 @@ def discover(paths: Iterable[str], result: LoadResult) -> list[Unit]:
         if path == "-":
             units.append(Unit("-"))
         elif os.path.isdir(path):
-            units.extend(Unit(file_path, kustomize_dir) for file_path, kustomize_dir in _walk(path, result))
+            units.extend(_walk(path, result))
         elif os.path.lexists(path):
-            units.append(Unit(path))
+            units.append(Unit(path, dockerfile=is_dockerfile_name(os.path.basename(path))))
         else:
             result.diagnostics.append(_diag(path, "no such file or directory"))
     return units
@@ -74,7 +78,13 @@ def load_unit(unit: Unit, limits: LoadLimits, result: LoadResult, stdin: BinaryI
     elif unit.kustomize_dir is not None:
         _load_kustomization(unit.kustomize_dir, unit.path, limits, result)
     else:
-        _load_file(unit.path, limits, result)
+        data = _read_file(unit.path, limits, result)
+        if data is None:
+            return
+        if unit.dockerfile:
+            _load_dockerfile(unit.path, data, limits, result)
+        else:
+            _load_bytes(unit.path, data, limits, result)
 
 
 def load_manifests(
@@ -92,49 +102,97 @@ def load_manifests(
     return result
 
 
-def _walk(top: str, result: LoadResult) -> Iterator[tuple[str, str | None]]:
-    """Manifest files below ``top`` in a stable order; a kustomization directory is yielded once.
+_DOCKERFILE_BASES = ("dockerfile", "containerfile")
 
-    Symbolic links are not followed (a link may point anywhere, including back up the tree).
+
+def is_dockerfile_name(name: str) -> bool:
+    """``Dockerfile``, ``Containerfile``, ``*.Dockerfile``, ``Dockerfile.*`` and ``Containerfile.*``
+    (case-insensitively, as Trivy matches them); ``Dockerfile.dockerignore`` is not one."""
+    lower = name.lower()
+    if lower in _DOCKERFILE_BASES or lower.endswith(".dockerfile"):
+        return True
+    base, dot, rest = lower.partition(".")
+    return bool(dot) and base in _DOCKERFILE_BASES and rest != "dockerignore" and bool(rest)
+
+
+def _walk(top: str, result: LoadResult) -> Iterator[Unit]:
+    """Inputs below ``top`` in a stable order; a kustomization directory is one unit.
+
+    Symbolic links are not followed (a link may point anywhere, including back up the tree). Below a
+    rendered kustomization only Dockerfiles are read one by one (its YAML is in the rendered output).
     """
     kubectl = shutil.which("kubectl")
+    rendered: list[str] = []
     for dirpath, dirnames, filenames in os.walk(top, onerror=lambda e: result.diagnostics.append(
             _diag(str(e.filename or top), f"cannot read directory: {e.strerror}"))):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        inside_rendered = any(dirpath == r or dirpath.startswith(r + os.sep) for r in rendered)
         kustomization = next((f for f in KUSTOMIZATION_FILES if f in filenames), None)
-        if kustomization is not None:
+        if kustomization is not None and not inside_rendered:
             kfile = os.path.join(dirpath, kustomization)
             if kubectl:
-                dirnames[:] = []
-                yield kfile, dirpath
-                continue
-            result.diagnostics.append(_diag(
-                kfile,
-                "kustomization not rendered: kubectl is not on PATH (install kubectl to render it); "
-                "scanning the files in this directory one by one",
-                level=DiagnosticLevel.WARNING,
-            ))
+                rendered.append(dirpath)
+                inside_rendered = True
+                yield Unit(kfile, dirpath)
+            else:
+                result.diagnostics.append(_diag(
+                    kfile,
+                    "kustomization not rendered: kubectl is not on PATH (install kubectl to render it); "
+                    "scanning the files in this directory one by one",
+                    level=DiagnosticLevel.WARNING,
+                ))
         for name in sorted(filenames):
-            if name.lower().endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES:
+            dockerfile = is_dockerfile_name(name)
+            manifest = name.lower().endswith(MANIFEST_SUFFIXES) and name not in KUSTOMIZATION_FILES
+            if dockerfile or (manifest and not inside_rendered):
                 full = os.path.join(dirpath, name)
-                if os.path.islink(full):
-                    continue
-                yield full, None
+                if not os.path.islink(full):
+                    yield Unit(full, dockerfile=dockerfile)
 
 
-def _load_file(path: str, limits: LoadLimits, result: LoadResult) -> None:
+def _read_file(path: str, limits: LoadLimits, result: LoadResult) -> bytes | None:
+    """The file's bytes (at most the size limit plus one), or None after a diagnostic."""
     try:
         # O_NONBLOCK: opening a FIFO must not hang the scan; it is then refused as not a regular file.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         with open(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 result.diagnostics.append(_diag(path, "not a regular file; skipped"))
-                return
-            data = handle.read(limits.max_file_size + 1)
+                return None
+            data: bytes = handle.read(limits.max_file_size + 1)
+            return data
     except OSError as exc:
         result.diagnostics.append(_diag(path, f"cannot read file: {exc.strerror or exc}"))
+        return None
+
+
+def _load_dockerfile(path: str, data: bytes, limits: LoadLimits, result: LoadResult) -> None:
+    from dataclasses import replace
+
+    from stockade.source.dockerfile import parse_dockerfile
+
+    result.files_read += 1
+    if len(data) > limits.max_file_size:
+        result.diagnostics.append(_diag(
+            path, f"Dockerfile is larger than the {limits.max_file_size:,}-byte limit; skipped "
+            "(raise it with --max-file-size)", source="dockerfile"))
         return
-    _load_bytes(path, data, limits, result)
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        result.diagnostics.append(_diag(
+            path, f"not UTF-8 text (byte 0x{data[exc.start]:02x}); skipped", line, source="dockerfile"))
+        return
+    except ValueError as exc:
+        result.diagnostics.append(_diag(path, f"{exc}; skipped", source="dockerfile"))
+        return
+    dockerfile, diagnostics = parse_dockerfile(path, text)
+    directory, name = os.path.split(path)
+    ignore = os.path.isfile(os.path.join(directory, ".dockerignore")) or os.path.isfile(
+        os.path.join(directory, f"{name}.dockerignore"))
+    result.dockerfiles.append(replace(dockerfile, has_dockerignore=ignore))
+    result.diagnostics.extend(diagnostics)
 
 
 def _load_kustomization(directory: str, kfile: str, limits: LoadLimits, result: LoadResult) -> None:
