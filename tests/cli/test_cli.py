@@ -195,3 +195,34 @@ def test_library_entry_point() -> None:
     assert isinstance(report, stockade.Report)
     assert [f.rule_id for f in report.findings] == ["STK-PSS-0002"]
     assert report.findings[0].severity is stockade.Severity.HIGH
+
+
+def test_settings_file_sets_pss_defaults_and_flags_win(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "stockade.yaml"
+    config.write_text("pss:\n  level: baseline\n  version: v1.30\ndockerfile:\n  allowed_registries: [docker.io]\n")
+    ids = {f["rule_id"] for f in findings(capsys, POD, "--config", str(config), "--rules", "STK-PSS-*")}
+    assert ids == {"STK-PSS-0002"}  # baseline: only the privileged control fails
+    ids = {f["rule_id"] for f in findings(capsys, POD, "--config", str(config), "--rules", "STK-PSS-*",
+                                          "--pss-level", "restricted")}
+    assert "STK-PSS-0015" in ids
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("pss: [1]\n", "stockade.yaml:1: section 'pss' must be a mapping"),
+        ("nope: {}\n", "stockade.yaml:1: unknown section 'nope'"),
+        ("pss:\n  level: 3\n", "stockade.yaml:2: pss.level must be a string"),
+        ("dockerfile:\n  allowed_registries: [1]\n", "stockade.yaml:2: dockerfile.allowed_registries must be a list"),
+        ("pss:\n  lvl: x\n", "stockade.yaml:2: unknown setting pss.lvl"),
+        ("pss: {\n", "stockade.yaml:2: invalid YAML"),
+    ],
+)
+def test_bad_settings_file_is_a_config_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, error: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "stockade.yaml").write_text(text)
+    code, _, err = run(capsys, "config", POD)
+    assert code == 2
+    assert f"stockade: error: {error}" in err

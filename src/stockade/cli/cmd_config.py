@@ -16,6 +16,7 @@ from stockade.cli._common import (
     write_report,
 )
 from stockade.errors import UsageError
+from stockade.options import CONFIG_FILE
 
 NAME = "config"
 
@@ -28,10 +29,12 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="file, directory, or - for standard input")
     pss = parser.add_argument_group("Pod Security Standards")
-    pss.add_argument("--pss-level", choices=("privileged", "baseline", "restricted"), default="restricted",
+    pss.add_argument("--pss-level", choices=("privileged", "baseline", "restricted"), default=None,
                      help="level to check workloads against when their namespace sets none (default: restricted)")
-    pss.add_argument("--pss-version", default="latest", metavar="VERSION",
+    pss.add_argument("--pss-version", default=None, metavar="VERSION",
                      help="policy version: latest or v1.N (default: latest)")
+    parser.add_argument("--config", metavar="FILE", default=None,
+                        help=f"settings file (default: {CONFIG_FILE} in the current directory, if present)")
     parser.add_argument("--max-file-size", metavar="SIZE", default="10M",
                         help="skip manifest files larger than SIZE (bytes, or with K/M/G suffix; default 10M)")
     parser.add_argument("-j", "--jobs", metavar="N", type=int, default=0,
@@ -52,13 +55,34 @@ def parse_size(text: str) -> int:
     return value
 
 
+def read_config(path: str | None) -> dict[str, dict[str, object]]:
+    """The settings file named by --config, or ./stockade.yaml when present; {} otherwise."""
+    import os
+
+    from stockade.options import load_config
+
+    if path is None:
+        if not os.path.isfile(CONFIG_FILE):
+            return {}
+        path = CONFIG_FILE
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(1024 * 1024)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read settings file {path}: {exc}") from None
+    return load_config(path, text)
+
+
 def run(args: argparse.Namespace) -> int:
     from stockade.options import ScanOptions
     from stockade.scanner import scan
 
+    config = read_config(args.config)
+    pss = config.get("pss", {})
     options = ScanOptions(
-        pss_level=args.pss_level,
-        pss_version=args.pss_version,
+        pss_level=args.pss_level or str(pss.get("level", "restricted")),
+        pss_version=args.pss_version or str(pss.get("version", "latest")),
+        settings=dict(config),
         rules=split_globs(args.rules),
         skip_rules=split_globs(args.skip_rules),
         severities=parse_severities(args.severity),
