@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
-import os
 from typing import Any
 
 from stockade.checks import CheckMeta, Violation
@@ -77,7 +76,7 @@ class DockerfileTarget:
         self.dockerfile = dockerfile
         self.kind = DOCKERFILE_KIND
         self.obj: Any = dockerfile
-        self.ref = ResourceRef(kind=DOCKERFILE_KIND, name=os.path.basename(dockerfile.path) or dockerfile.path)
+        self.ref = ResourceRef(kind=DOCKERFILE_KIND, name="")
         self.diagnostics: list[Diagnostic] = []
         self._starts = [i.start_line for i in dockerfile.instructions]
 

@@ -6,6 +6,7 @@ Dockerfile checks. Everything a check needs is computed once at parse time, so c
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 
@@ -23,7 +24,7 @@ class Heredoc:
     """A here-document: ``<<EOF`` ... ``EOF``."""
 
     delimiter: str
-    content: str  # the body, lines joined with "\n" (leading tabs removed for <<-)
+    content: str  # the body as BuildKit keeps it: every line ends with "\n" (leading tabs removed for <<-)
     expand: bool  # False when the delimiter was quoted: no variable expansion in the body
     strip_tabs: bool  # <<-
     start_line: int  # line of the first body line (1-based)
@@ -75,20 +76,21 @@ class Instruction:
     arg_defaults: tuple[bool, ...] = ()  # ARG: whether each name had a default
 
     def flag(self, name: str) -> Flag | None:
-        """The last flag of that name (BuildKit keeps the last), or None."""
+        """The last flag of that name, or None (BuildKit rejects repeating a flag that is not repeatable;
+        read repeatable ones, ``--mount`` and ``--exclude``, with ``flags_named``)."""
         found = None
         for f in self.flags:
             if f.name == name:
                 found = f
         return found
 
+    def flags_named(self, name: str) -> tuple[Flag, ...]:
+        return tuple(f for f in self.flags if f.name == name)
+
     def line_of(self, offset: int) -> int:
         """The physical line of a character offset in a shell-form command (``args[0]``)."""
-        line = self.start_line
-        for index, start in enumerate(self.line_offsets):
-            if start <= offset:
-                line = self.start_line + index
-        return line
+        index = bisect.bisect_right(self.line_offsets, offset) - 1
+        return self.start_line + max(index, 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ class ResourceRef:
 
     def __str__(self) -> str:
         name = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{self.kind}/{name}"
+        return f"{self.kind}/{name}" if name else self.kind
 
 
 @dataclass(frozen=True, slots=True)

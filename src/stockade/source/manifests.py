@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from stockade.model import Diagnostic, DiagnosticLevel, Dockerfile, Location, ObjectPath, Resource, YList, YMap
+from stockade.source.dockerfile import is_dockerfile_name
 from stockade.source.yamldoc import YamlDocument, YamlProblem, load_documents
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -100,19 +101,6 @@ def load_manifests(
             on_file(unit.path)
         load_unit(unit, limits, result, stdin)
     return result
-
-
-_DOCKERFILE_BASES = ("dockerfile", "containerfile")
-
-
-def is_dockerfile_name(name: str) -> bool:
-    """``Dockerfile``, ``Containerfile``, ``*.Dockerfile``, ``Dockerfile.*`` and ``Containerfile.*``
-    (case-insensitively, as Trivy matches them); ``Dockerfile.dockerignore`` is not one."""
-    lower = name.lower()
-    if lower in _DOCKERFILE_BASES or lower.endswith(".dockerfile"):
-        return True
-    base, dot, rest = lower.partition(".")
-    return bool(dot) and base in _DOCKERFILE_BASES and rest != "dockerignore" and bool(rest)
 
 
 def _walk(top: str, result: LoadResult) -> Iterator[Unit]:

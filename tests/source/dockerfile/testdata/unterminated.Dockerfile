@@ -1,0 +1,5 @@
+FROM alpine
+RUN echo ok
+RUN <<EOF cat
+never closed
+  EOF
