@@ -43,6 +43,9 @@ class Violation:
     severity: Severity | None = None  # overrides the check's severity when set
     line: int | None = None
     snippet: str = ""
+    # The peer rule this very violation corresponds to (e.g. "hadolint:DL3009"), when a stockade rule
+    # covers several of a peer's: a peer's ignore comment then suppresses only what it names.
+    peer_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,6 +103,8 @@ class DockerfileTarget:
                 continue
             if pragma.tool == "stockade":
                 hit = any(fnmatch.fnmatchcase(meta.id.upper(), r.upper()) for r in pragma.rules)
+            elif v.peer_code.startswith(f"{pragma.tool}:"):
+                hit = any(f"{pragma.tool}:{r}" == v.peer_code for r in pragma.rules)
             else:
                 hit = any(f"{pragma.tool}:{r}" in meta.references for r in pragma.rules)
             if hit:
