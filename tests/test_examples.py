@@ -134,3 +134,25 @@ INSECURE: list[Finding] = [
 
 def test_insecure_example_has_exactly_the_expected_findings() -> None:
     assert k8s_findings(EXAMPLES / "insecure") == sorted(INSECURE)
+
+
+def test_hardened_example_is_clean_for_every_rule_family() -> None:
+    import stockade
+
+    report = stockade.scan([str(EXAMPLES / "hardened")], stockade.ScanOptions(plugins=False))
+    assert report.findings == () and report.diagnostics == ()
+
+
+def test_insecure_dockerfile_has_exactly_the_expected_findings() -> None:
+    import stockade
+
+    report = stockade.scan([str(EXAMPLES / "insecure" / "api")], stockade.ScanOptions(plugins=False))
+    assert sorted((f.rule_id, f.location.line) for f in report.findings) == [
+        ("STK-DF-0001", 1), ("STK-DF-0005", 1), ("STK-DF-0006", 1), ("STK-DF-0008", 12), ("STK-DF-0010", 15),
+        ("STK-DF-0011", 7), ("STK-DF-0012", 13), ("STK-DF-0015", 4), ("STK-DF-0015", 5), ("STK-DF-0018", 15),
+        ("STK-DF-0019", 17), ("STK-DF-0021", 7), ("STK-DF-0021", 18), ("STK-DF-0024", 7), ("STK-DF-0026", 7),
+        ("STK-DF-0026", 13), ("STK-DF-0028", 12), ("STK-DF-0029", 1), ("STK-DF-0031", 19), ("STK-DF-0032", 16),
+        ("STK-DF-0036", 2),
+    ]  # fmt: skip
+    # the secret in ENV is never shown, in messages or snippets
+    assert not any("changeme-please-123" in f.message + f.location.snippet for f in report.findings)

@@ -65,7 +65,7 @@ def test_builtin_rule_ids_are_unique_and_stable_in_shape() -> None:
     registry = check_registry(plugins=False)
     ids = registry.ids()
     assert len(ids) == len(set(ids))
-    assert all(i.startswith(("STK-PSS-", "STK-K8S-")) and len(i.split("-")[-1]) == 4 for i in ids)
+    assert all(i.startswith(("STK-PSS-", "STK-K8S-", "STK-DF-")) and len(i.split("-")[-1]) == 4 for i in ids)
     for chk in registry:
         assert chk.meta.remediation and chk.meta.compliance, chk.meta.id
 
@@ -92,3 +92,19 @@ def test_ignorefile_parsing_and_expiry() -> None:
 def test_ignorefile_errors_name_file_and_line(text: str) -> None:
     with pytest.raises(ConfigError, match=r"^\.stockadeignore:1: "):
         parse_ignorefile(".stockadeignore", text)
+
+
+def test_hadolint_pragma_silences_only_the_code_it_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import stockade
+
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "FROM debian:12\n"
+        "# hadolint ignore=DL3009\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl=1 && pip install flask==3.0.0\n"
+    )
+    report = stockade.scan([str(dockerfile)], stockade.ScanOptions(rules=("STK-DF-0026",)))
+    assert [f.message for f in report.findings] == [
+        "pip install without --no-cache-dir leaves the pip cache in the layer"
+    ]
+    assert [f.suppressed_by for f in report.suppressed] == ["hadolint ignore comment on line 2"]

@@ -9,10 +9,11 @@ __all__ = ["Check", "CheckContext", "CheckMeta", "Violation", "builtin_checks", 
 
 
 def builtin_checks() -> tuple[Check, ...]:
+    from stockade.checks.dockerfile import CHECKS as DOCKERFILE_CHECKS
     from stockade.checks.k8s import CHECKS as K8S_CHECKS
     from stockade.checks.pss.rules import CHECKS as PSS_CHECKS
 
-    return (*PSS_CHECKS, *K8S_CHECKS)
+    return (*PSS_CHECKS, *K8S_CHECKS, *DOCKERFILE_CHECKS)
 
 
 def check_registry(plugins: bool = True) -> Registry[Check]:

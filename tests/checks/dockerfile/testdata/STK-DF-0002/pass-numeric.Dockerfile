@@ -1,0 +1,3 @@
+FROM python:3.12.4-slim
+USER app
+USER 10001:app

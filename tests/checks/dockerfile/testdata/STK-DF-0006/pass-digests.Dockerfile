@@ -1,0 +1,5 @@
+ARG DIGEST
+FROM python:3.12.4-slim@sha256:2e863c44b718727c860746568e1d54afd13b2fa71b160f5cd9058fc436217b30 AS build
+FROM scratch
+FROM build
+FROM alpine@${DIGEST}

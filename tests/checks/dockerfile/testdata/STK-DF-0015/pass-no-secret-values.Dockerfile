@@ -1,0 +1,10 @@
+FROM node:20.15.1-slim
+ENV DB_PASSWORD_FILE=/run/secrets/db_password
+ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D
+ENV TOKEN_URL=https://auth.example.com/oauth/token
+ENV PASSWORD=
+ENV SECRETS_ENABLED=true
+ENV SSL_PRIVATE_KEY=/etc/ssl/private/server.key
+ENV TOKENIZERS_PARALLELISM=false
+ARG DB_USER=app
+ARG NPM_TOKEN_FILE=/run/secrets/npm_token

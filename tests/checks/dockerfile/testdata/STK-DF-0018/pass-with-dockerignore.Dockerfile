@@ -1,0 +1,3 @@
+FROM node:20.15.1-slim
+WORKDIR /src
+COPY . .
