@@ -6,6 +6,7 @@ Every function takes words (``ShellCommand.argv`` after quote removal) and never
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -151,8 +152,15 @@ def unwrap(argv: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...], tuple
     return tuple(wrappers), words, tuple(assignments)
 
 
+@functools.lru_cache(maxsize=8192)
+def _unwrap_tuple(
+    argv: tuple[str, ...],
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]]:
+    return unwrap(argv)
+
+
 def effective_argv(command: ShellCommand) -> tuple[str, ...]:
-    return unwrap(command.argv)[1]
+    return _unwrap_tuple(command.argv)[1]
 
 
 def env_assignments(command: ShellCommand) -> list[tuple[str, str]]:
@@ -229,6 +237,7 @@ class PackageCommand:
         return action == "install"
 
 
+@functools.lru_cache(maxsize=8192)
 def package_command(command: ShellCommand) -> PackageCommand | None:
     """Recognise ``command`` as a package-manager call (through sudo/env wrappers), or None."""
     argv = effective_argv(command)
