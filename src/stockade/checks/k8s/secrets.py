@@ -6,80 +6,19 @@ what the user needs to find the line, and they are not secret.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from stockade.checks._check import Violation, check
 from stockade.checks._resources import WORKLOADS, K8sObject, Workload, as_map, as_str
+from stockade.checks._secretnames import looks_secret
 from stockade.model import ObjectPath, Severity
 
 SECRET = frozenset({"Secret"})
 
-# A name token that is, or ends with, one of these marks a secret (DB_PASSWORD, AUTHTOKEN, githubToken).
-_SECRET_WORDS = (
-    "PASSWORD",
-    "PASSWORDS",
-    "PASSWD",
-    "PASSPHRASE",
-    "SECRET",
-    "SECRETS",
-    "TOKEN",
-    "TOKENS",
-    "APIKEY",
-    "PRIVATEKEY",
-    "ACCESSKEY",
-    "SECRETKEY",
-    "CREDENTIAL",
-    "CREDENTIALS",
-)
-# Tokens too short or too common to match as a suffix: only a whole token counts (DB_PASS, MYSQL_PWD).
-_EXACT_WORDS = frozenset({"PASS", "PWD", "CREDS"})
-# Adjacent token pairs (API_KEY, PRIVATE_KEY ...).
-_SECRET_PAIRS = frozenset(
-    {
-        ("API", "KEY"),
-        ("PRIVATE", "KEY"),
-        ("ACCESS", "KEY"),
-        ("AUTH", "KEY"),
-        ("ENCRYPTION", "KEY"),
-        ("SIGNING", "KEY"),
-        ("MASTER", "KEY"),
-        ("CLIENT", "KEY"),
-    }
-)
-# A name ending with one of these describes a secret (where it is, how long it lives ...), it is not one.
-_NOT_SECRET_SUFFIXES = frozenset(
-    {
-        "FILE", "PATH", "DIR", "NAME", "URL", "URI", "ENDPOINT", "HOST", "PORT", "ID", "USER", "USERNAME",
-        "TTL", "EXPIRY", "EXPIRES", "EXPIRATION", "LIFETIME", "TIMEOUT", "INTERVAL", "DURATION", "SECONDS",
-        "PERIOD", "LENGTH", "LEN", "SIZE", "MIN", "MAX", "COUNT", "LIMIT", "RETRIES", "HEADER", "TYPE",
-        "ENABLED", "ENABLE", "DISABLED", "DISABLE", "REQUIRED", "POLICY", "ROTATION", "PREFIX", "FORMAT",
-        "MODE", "ALGORITHM", "AUDIENCE", "ISSUER", "VERSION", "NAMESPACE", "REF", "KEYREF", "SOURCE",
-    }
-)  # fmt: skip
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
-_SPLIT = re.compile(r"[^A-Z0-9]+")
 _VAR_REF = re.compile(r"^\$\([A-Za-z_][A-Za-z0-9_.-]*\)$")
 _FLAGS = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1"})
-
-
-def name_tokens(name: str) -> list[str]:
-    return [t for t in _SPLIT.split(_CAMEL.sub(r"\1_\2", name).upper()) if t]
-
-
-def looks_secret(name: str) -> bool:
-    """Whether an environment variable name says its value is a secret."""
-    tokens = name_tokens(name)
-    if not tokens or tokens[-1] in _NOT_SECRET_SUFFIXES:
-        return False
-    if len(tokens) == 1 and tokens[0] == "PWD":
-        return False  # the shell's working directory
-    for token in tokens:
-        if token in _EXACT_WORDS or any(token == w or token.endswith(w) for w in _SECRET_WORDS):
-            return True
-    return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(tokens))
 
 
 def _literal_length(value: Any) -> int | None:
