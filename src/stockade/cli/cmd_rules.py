@@ -50,10 +50,11 @@ def run_list(args: argparse.Namespace) -> int:
         from rich.table import Table
 
         table = Table(title=f"{len(metas)} rules", show_lines=False)
-        for column in ("ID", "Severity", "Title", "Compliance"):
+        for column in ("ID", "Severity", "Title", "Compliance", "Equivalent rules"):
             table.add_column(column, overflow="fold")
         for m in metas:
-            table.add_row(m.id, m.severity.value, m.title, ", ".join(m.compliance))
+            peers = ", ".join(r for r in m.references if not r.startswith(("http://", "https://")))
+            table.add_row(m.id, m.severity.value, m.title, ", ".join(m.compliance), peers)
         Console().print(table)
     return EXIT_OK
 

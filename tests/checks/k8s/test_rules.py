@@ -35,7 +35,7 @@ COMPLIANCE_RE = re.compile(
     r"|NSA-CISA:(non-root|immutable-filesystems|secure-images|pod-security-enforcement"
     r"|service-account-tokens|container-hardening|namespaces|resource-policies|secrets))$"
 )
-REFERENCE_RE = re.compile(r"^(CKV_K8S_\d+|kube-score:[a-z-]+|polaris:[a-zA-Z]+)$")
+REFERENCE_RE = re.compile(r"^(checkov:CKV_K8S_\d+|kube-score:[a-z-]+|polaris:[a-zA-Z]+)$")
 
 
 def load(path: Path) -> list[Resource]:

@@ -36,7 +36,7 @@ MIN_ID = 10000
     """,
     compliance=("CIS-5.7.3", "NSA-CISA:immutable-filesystems"),
     references=(
-        "CKV_K8S_22",
+        "checkov:CKV_K8S_22",
         "kube-score:container-security-context-readonlyrootfilesystem",
         "polaris:notReadOnlyRootFilesystem",
     ),
@@ -91,7 +91,7 @@ def _describe_id(field: str, value: int) -> str:
             fsGroup: 10001
     """,
     compliance=("CIS-5.7.3", "NSA-CISA:non-root"),
-    references=("CKV_K8S_40", "kube-score:container-security-context-user-group-id"),
+    references=("checkov:CKV_K8S_40", "kube-score:container-security-context-user-group-id"),
 )
 def high_uid_gid(w: Workload) -> Iterator[Violation]:
     """Low IDs collide with real users and groups of the node (system accounts, the first human users at

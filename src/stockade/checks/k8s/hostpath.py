@@ -130,7 +130,7 @@ def _mounted_by(w: Workload, volume: str) -> list[str]:
             emptyDir: {}
     """,
     compliance=("CIS-5.2.12", "NSA-CISA:pod-security-enforcement", "PSS:baseline"),
-    references=("CKV_K8S_27",),
+    references=("checkov:CKV_K8S_27",),
 )
 def sensitive_host_path(w: Workload) -> Iterator[Violation]:
     """Mounting a container runtime socket (docker, containerd, CRI-O, podman) or the host's `/` gives the

@@ -117,7 +117,7 @@ def _unpinned(w: Workload) -> Iterator[tuple[Container, str, ImageRef]]:
             image: registry.example.com/web:1.4.2@sha256:<64 hex digits>
     """,
     compliance=("NSA-CISA:secure-images",),
-    references=("CKV_K8S_14", "kube-score:container-image-tag", "polaris:tagNotSpecified"),
+    references=("checkov:CKV_K8S_14", "kube-score:container-image-tag", "polaris:tagNotSpecified"),
 )
 def image_tag_not_latest(w: Workload) -> Iterator[Violation]:
     """An image referenced as `:latest` or without a tag (which means `latest`) runs whatever was pushed
@@ -149,7 +149,7 @@ def image_tag_not_latest(w: Workload) -> Iterator[Violation]:
     `crane digest IMAGE` or `docker buildx imagetools inspect IMAGE` prints the digest of a tag.
     """,
     compliance=("CIS-5.5.1", "NSA-CISA:secure-images"),
-    references=("CKV_K8S_43",),
+    references=("checkov:CKV_K8S_43",),
 )
 def image_pinned_by_digest(w: Workload) -> Iterator[Violation]:
     """A tag is a movable pointer: whoever can push to the repository (or a compromised registry) can make
@@ -184,7 +184,7 @@ def default_pull_policy(ref: ImageRef) -> str:
             imagePullPolicy: Always
     """,
     compliance=("CIS-1.2.11", "NSA-CISA:secure-images"),
-    references=("CKV_K8S_15", "kube-score:container-image-pull-policy", "polaris:pullPolicyNotAlways"),
+    references=("checkov:CKV_K8S_15", "kube-score:container-image-pull-policy", "polaris:pullPolicyNotAlways"),
 )
 def image_pull_policy_always(w: Workload) -> Iterator[Violation]:
     """With `IfNotPresent` or `Never` a node runs whatever it cached under the tag, which may differ

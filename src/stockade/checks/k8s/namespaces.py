@@ -97,7 +97,7 @@ def namespace_not_privileged(obj: K8sObject) -> Iterator[Violation]:
           namespace: shop
     """,
     compliance=("CIS-5.7.4", "CIS-5.7.1", "NSA-CISA:namespaces"),
-    references=("CKV_K8S_21",),
+    references=("checkov:CKV_K8S_21",),
 )
 def not_default_namespace(w: Workload) -> Iterator[Violation]:
     """The `default` namespace is where everything lands that nobody placed: it rarely has a Pod Security

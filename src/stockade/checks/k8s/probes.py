@@ -52,7 +52,7 @@ def _without(w: Workload, probe: str) -> Iterator[Container]:
           failureThreshold: 3
     """,
     compliance=("CIS-Docker-4.6",),
-    references=("CKV_K8S_8", "kube-score:pod-probes", "polaris:livenessProbeMissing"),
+    references=("checkov:CKV_K8S_8", "kube-score:pod-probes", "polaris:livenessProbeMissing"),
 )
 def liveness_probe(w: Workload) -> Iterator[Violation]:
     """A deadlocked or wedged process that has not exited keeps its pod Running, and Ready if it has no
@@ -77,7 +77,7 @@ def liveness_probe(w: Workload) -> Iterator[Violation]:
           periodSeconds: 5
     """,
     compliance=("CIS-Docker-4.6",),
-    references=("CKV_K8S_9", "kube-score:pod-probes", "polaris:readinessProbeMissing"),
+    references=("checkov:CKV_K8S_9", "kube-score:pod-probes", "polaris:readinessProbeMissing"),
 )
 def readiness_probe(w: Workload) -> Iterator[Violation]:
     """Without a readiness probe a pod receives Service traffic as soon as its process starts, before it can

@@ -62,7 +62,7 @@ def _missing(w: Workload, section: str, resource: str) -> Iterator[Container]:
             memory: 256Mi
     """,
     compliance=("NSA-CISA:resource-policies",),
-    references=("CKV_K8S_13", "kube-score:container-resources", "polaris:memoryLimitsMissing"),
+    references=("checkov:CKV_K8S_13", "kube-score:container-resources", "polaris:memoryLimitsMissing"),
 )
 def memory_limit(w: Workload) -> Iterator[Violation]:
     """Without a memory limit one container (a leak, or an attacker) can use all of the node's memory until
@@ -89,7 +89,7 @@ def memory_limit(w: Workload) -> Iterator[Violation]:
             cpu: "1"
     """,
     compliance=("NSA-CISA:resource-policies",),
-    references=("CKV_K8S_11", "kube-score:container-resources", "polaris:cpuLimitsMissing"),
+    references=("checkov:CKV_K8S_11", "kube-score:container-resources", "polaris:cpuLimitsMissing"),
 )
 def cpu_limit(w: Workload) -> Iterator[Violation]:
     """Without a CPU limit a container can take all idle CPU of its node (a crypto miner's favourite
@@ -116,8 +116,8 @@ def cpu_limit(w: Workload) -> Iterator[Violation]:
     """,
     compliance=("NSA-CISA:resource-policies",),
     references=(
-        "CKV_K8S_10",
-        "CKV_K8S_12",
+        "checkov:CKV_K8S_10",
+        "checkov:CKV_K8S_12",
         "kube-score:container-resources",
         "polaris:cpuRequestsMissing",
         "polaris:memoryRequestsMissing",

@@ -22,7 +22,7 @@ from stockade.model import Severity
           automountServiceAccountToken: false
     """,
     compliance=("CIS-5.1.6", "NSA-CISA:service-account-tokens"),
-    references=("CKV_K8S_38", "polaris:automountServiceAccountToken"),
+    references=("checkov:CKV_K8S_38", "polaris:automountServiceAccountToken"),
 )
 def automount_service_account_token(w: Workload) -> Iterator[Violation]:
     """Unless told otherwise Kubernetes mounts an API token of the pod's service account into every
@@ -57,7 +57,7 @@ def automount_service_account_token(w: Workload) -> Iterator[Violation]:
           serviceAccountName: api
     """,
     compliance=("CIS-5.1.5", "NSA-CISA:service-account-tokens"),
-    references=("CKV_K8S_41", "CKV_K8S_42"),
+    references=("checkov:CKV_K8S_41", "checkov:CKV_K8S_42"),
 )
 def dedicated_service_account(w: Workload) -> Iterator[Violation]:
     """Every pod of a namespace that names no service account runs as `default`, so a permission granted
