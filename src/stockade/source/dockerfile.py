@@ -1291,8 +1291,10 @@ class _Parser:
         return tuple(commands)
 
     def shell_problem(self, problem: str | None, line: int) -> None:
+        # Informational: the Dockerfile is valid; only stockade's reading of the command is partial (a
+        # Windows cmd.exe RUN, an exotic shell construct), so rules may see fewer commands there.
         if problem is not None:
-            self.diag(line, f"RUN: shell command not fully understood: {problem}", DiagnosticLevel.WARNING)
+            self.diag(line, f"RUN: shell command not fully understood: {problem}", DiagnosticLevel.INFO)
 
 
 _CMD_WORD = re.compile(r"([^\t\v\f\r ]+)[\t\v\f\r ]*")

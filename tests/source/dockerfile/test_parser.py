@@ -15,6 +15,7 @@ TESTDATA = Path(__file__).parent / "testdata"
 
 ERROR = DiagnosticLevel.ERROR
 WARNING = DiagnosticLevel.WARNING
+INFO = DiagnosticLevel.INFO
 
 
 def parse(text: str) -> tuple[Dockerfile, list[tuple[int | None, DiagnosticLevel, str]]]:
@@ -400,7 +401,7 @@ def test_errors_are_diagnostics_and_the_rest_is_kept() -> None:
         (16, ERROR, "LABEL names can not be blank"),
         (17, ERROR, "ARG names can not be blank"),
         (18, ERROR, "WORKDIR requires exactly one argument"),
-        (19, WARNING, "RUN: shell command not fully understood: unterminated single quote (line 19)"),
+        (19, INFO, "RUN: shell command not fully understood: unterminated single quote (line 19)"),
         (20, ERROR, "EXPOSE requires at least one argument"),
     ]
     assert [i.start_line for i in df.instructions] == [1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
@@ -545,7 +546,7 @@ def test_a_run_with_ten_thousand_commands_is_capped_with_a_diagnostic() -> None:
     text = "FROM a\nRUN true \\\n" + "  && echo x \\\n" * 10_001 + "  && true\n"
     df, diags = parse(text)
     assert len(df.instructions[1].commands) == 10_001
-    assert diags == [(2, WARNING, "RUN: shell command not fully understood: more than 10000 commands; the rest "
+    assert diags == [(2, INFO, "RUN: shell command not fully understood: more than 10000 commands; the rest "
                                   "is not split (line 10002)")]
 
 
@@ -556,7 +557,7 @@ def test_deeply_nested_command_substitution() -> None:
     assert run.args[0].endswith("&& done-here")
     assert run.commands[0].argv[0] == "echo" and run.commands[-1].argv == ("done-here",)
     assert 30 <= len(run.commands) <= 40
-    assert diags == [(2, WARNING, "RUN: shell command not fully understood: nesting deeper than 32; inner "
+    assert diags == [(2, INFO, "RUN: shell command not fully understood: nesting deeper than 32; inner "
                                   "commands not split (line 2)")]
 
 
