@@ -217,19 +217,23 @@ def _package_line(f: Finding) -> str:
 
 def _diagnostics_table(diagnostics: Sequence[Diagnostic]) -> Table:
     from rich import box
+    from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    # Location and message share one column, the location on its own line: a long path must not squeeze
+    # the message into a sliver on a narrow terminal.
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False, expand=True)
     table.add_column("Level", no_wrap=True, min_width=7)
-    table.add_column("Location", overflow="fold", max_width=60)
-    table.add_column("Message", overflow="fold", ratio=1)
+    table.add_column("Location / message", overflow="fold", ratio=1)
     for d in diagnostics:
         where = d.location.path + (f":{d.location.line}" if d.location.line else "")
         message = Text(_safe(d.message, multiline=True))
         if d.source:
             message.append(f" [{_safe(d.source)}]", style="dim")
-        table.add_row(Text(d.level.value, style=LEVEL_STYLE[d.level]), Text(_safe(where) or "-"), message)
+        table.add_row(
+            Text(d.level.value, style=LEVEL_STYLE[d.level]), Group(Text(_safe(where) or "-", style="bold"), message)
+        )
     return table
 
 
