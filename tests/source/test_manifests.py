@@ -135,8 +135,17 @@ def test_fifo_is_not_read(tmp_path: Path) -> None:
 def test_kustomization_is_rendered() -> None:
     result = load_manifests([str(DATA / "kustomize")])
     assert [(r.kind, r.name, r.namespace) for r in result.resources] == [("Deployment", "web", "shop")]
-    assert result.resources[0].path.endswith("kustomization.yaml")
     assert result.diagnostics == []
+    # the rendered object points back at the file and lines it came from
+    deployment = result.resources[0]
+    assert deployment.path == str(DATA / "kustomize" / "base" / "deployment.yaml")
+    from stockade.model import ObjectPath
+
+    image = deployment.locate(ObjectPath(("spec", "template", "spec", "containers", 0, "image")))
+    assert (image.line, image.object_path) == (14, "spec.template.spec.containers[0].image")
+    # a field the kustomization added (namespace) points at its nearest parent from the source
+    assert deployment.locate(ObjectPath(("metadata", "namespace"))).line == 3
+    assert "annotations" not in deployment.data["metadata"]
 
 
 def test_kustomization_without_kubectl_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ naming file and line; the other inputs are still read.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -183,22 +184,94 @@ def _load_dockerfile(path: str, data: bytes, limits: LoadLimits, result: LoadRes
     result.diagnostics.extend(diagnostics)
 
 
+ORIGIN_ANNOTATION = "config.kubernetes.io/origin"
+
+
 def _load_kustomization(directory: str, kfile: str, limits: LoadLimits, result: LoadResult) -> None:
-    try:
-        proc = subprocess.run(
-            ["kubectl", "kustomize", directory],
-            capture_output=True,
-            timeout=limits.kustomize_timeout,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        result.diagnostics.append(_diag(kfile, f"kubectl kustomize failed: {exc}"))
-        return
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        result.diagnostics.append(_diag(kfile, f"kubectl kustomize failed: {err[-1] if err else proc.returncode}"))
-        return
-    _load_bytes(kfile, proc.stdout, limits, result, rendered=True)
+    """Render with ``kubectl kustomize`` through a wrapper kustomization that asks for origin annotations,
+    so each rendered object can point back at the file and lines it came from."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="stockade-kustomize-") as wrapper:
+        target = os.path.relpath(os.path.abspath(directory), wrapper)
+        with open(os.path.join(wrapper, "kustomization.yaml"), "w", encoding="utf-8") as handle:
+            handle.write(f"resources:\n  - {json.dumps(target)}\nbuildMetadata: [originAnnotations]\n")
+        try:
+            proc = subprocess.run(
+                ["kubectl", "kustomize", "--load-restrictor=LoadRestrictionsNone", wrapper],
+                capture_output=True,
+                timeout=limits.kustomize_timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            result.diagnostics.append(_diag(kfile, f"kubectl kustomize failed: {exc}"))
+            return
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            reason = err[-1] if err else proc.returncode
+            result.diagnostics.append(_diag(kfile, f"kubectl kustomize failed: {reason}"))
+            return
+        rendered = LoadResult()
+        _load_bytes(kfile, proc.stdout, limits, rendered, rendered=True)
+        result.files_read += rendered.files_read
+        result.diagnostics.extend(rendered.diagnostics)
+        sources: dict[str, list[YMap]] = {}
+        for resource in rendered.resources:
+            result.resources.append(_with_origin(resource, wrapper, directory, limits, sources))
+
+
+def _with_origin(
+    resource: Resource, wrapper: str, directory: str, limits: LoadLimits, sources: dict[str, list[YMap]]
+) -> Resource:
+    """The rendered object, located in the file it came from (positions grafted from the source object)."""
+    annotations = resource.data.get("metadata", {}).get("annotations")
+    origin = annotations.pop(ORIGIN_ANNOTATION, None) if isinstance(annotations, YMap) else None
+    if isinstance(annotations, YMap) and not annotations:
+        del resource.data["metadata"]["annotations"]
+    if not isinstance(origin, str) or not origin.startswith("path:"):
+        return resource
+    source_abs = os.path.normpath(os.path.join(wrapper, origin.split("\n", 1)[0][5:].strip()))
+    base = os.path.abspath(directory)
+    shown = os.path.join(directory, os.path.relpath(source_abs, base)) if source_abs.startswith(base + os.sep) \
+        else os.path.relpath(source_abs)
+    if shown not in sources:
+        loaded = LoadResult()
+        data = _read_file(source_abs, limits, loaded)
+        if data is not None:
+            _load_bytes(shown, data, limits, loaded)
+        sources[shown] = [r.data for r in loaded.resources]
+    kind, name = resource.kind, resource.name
+    match = next((d for d in sources[shown] if d.get("kind") == kind and _name(d) == name), None)
+    match = match or next((d for d in sources[shown] if d.get("kind") == kind), None)
+    if match is not None:
+        _graft_positions(resource.data, match)
+    return Resource(shown, resource.doc_index, resource.data)
+
+
+def _name(data: YMap) -> object:
+    meta = data.get("metadata")
+    return meta.get("name") if isinstance(meta, dict) else None
+
+
+def _graft_positions(rendered: YMap, source: YMap) -> None:
+    """Copy line/column of every node the source object also has; nodes added by the kustomization keep
+    none, so their findings point at the nearest parent that came from the source."""
+    stack: list[tuple[YMap | YList, YMap | YList]] = [(rendered, source)]
+    while stack:
+        r, s = stack.pop()
+        r.line, r.column = s.line, s.column
+        if isinstance(r, YMap) and isinstance(s, YMap):
+            for key, value in r.items():
+                if key in s:
+                    r.key_pos[key] = s.key_pos.get(key, (s.line, s.column))
+                    other = s[key]
+                    if isinstance(value, YMap | YList) and type(other) is type(value):
+                        stack.append((value, other))
+        elif isinstance(r, YList) and isinstance(s, YList):
+            r.item_pos = list(s.item_pos[: len(r)]) + [(s.line, s.column)] * max(0, len(r) - len(s.item_pos))
+            for value, other in zip(r, s, strict=False):
+                if isinstance(value, YMap | YList) and type(other) is type(value):
+                    stack.append((value, other))
 
 
 def decode_text(data: bytes) -> str:
@@ -271,7 +344,8 @@ def _collect(path: str, doc: YamlDocument, result: LoadResult, rendered: bool) -
 
 
 def _strip_positions(root: YMap) -> None:
-    """Rendered output (kustomize) has no lines in the user's files: drop them rather than mislead."""
+    """Rendered output has no lines in the user's files: drop them rather than mislead (the positions of
+    the source objects are grafted back where the origin of an object is known)."""
     stack: list[YMap | YList] = [root]
     while stack:
         node = stack.pop()

@@ -196,6 +196,10 @@ _PIP_OPTS = ("ibfteCcr", frozenset({"index-url", "extra-index-url", "find-links"
                                     "use-feature", "use-deprecated", "group", "python-executable"}))  # fmt: skip
 _NPM = ("w", frozenset({"prefix", "registry", "cache", "workspace", "omit", "include", "tag", "userconfig",
                         "globalconfig", "loglevel", "install-strategy", "save-prefix", "cwd", "dir"}))  # fmt: skip
+# yarn 1's options that take a value (https://classic.yarnpkg.com/en/docs/cli/): ``--mutex network:31997``.
+_YARN = (_NPM[0], _NPM[1] | frozenset({"network-timeout", "mutex", "cache-folder", "modules-folder", "cwd",
+                                       "global-folder", "link-folder", "preferred-cache-folder", "network-concurrency",
+                                       "use-yarnrc", "proxy", "https-proxy", "otp"}))  # fmt: skip
 _GEM = ("vinsPg", frozenset({"version", "install-dir", "bindir", "source", "trust-policy", "platform", "file",
                              "build-root"}))  # fmt: skip
 _GO_VALUE_FLAGS = frozenset({"-tags", "-ldflags", "-gcflags", "-asmflags", "-gccgoflags", "-p", "-mod", "-modfile",
@@ -271,7 +275,7 @@ def package_command(command: ShellCommand) -> PackageCommand | None:
     if pip_args is not None:
         return _with_action("pip", tool, parse_options(pip_args, *_PIP_OPTS))
     if tool in ("npm", "pnpm", "yarn"):
-        found = _with_action("npm", tool, parse_options(rest, *_NPM))
+        found = _with_action("npm", tool, parse_options(rest, *(_YARN if tool == "yarn" else _NPM)))
         if found and tool == "yarn" and found.action == "global" and found.operands:
             return PackageCommand("npm", tool, found.operands[0], found.options, found.operands[1:])
         return found
@@ -478,12 +482,15 @@ def _npm_split(word: str) -> tuple[str, str]:
 def _npm_unpinned(pc: PackageCommand) -> list[str]:
     if pc.action not in _NPM_INSTALL:
         return []
+    if pc.tool == "yarn" and pc.action != "add":
+        return []  # yarn 1's `install` takes no package names (it installs the lockfile); `yarn add` does
     return [w for w in pc.operands if not is_variable(w) and not npm_spec_pinned(w)]
 
 
 def _gem_unpinned(pc: PackageCommand) -> list[str]:
     versions = pc.options.values("-v", "--version")
-    exact = any(re.match(r"^=?\s*\d[\w.]*$", v.strip()) for v in versions)
+    # a version from a variable or a command substitution (``-v "$(cat .version)"``) is not judged
+    exact = any(is_variable(v) or re.match(r"^=?\s*\d[\w.]*$", v.strip()) for v in versions)
     out = []
     for word in pc.operands:
         if is_variable(word) or word.endswith(".gem") or _local(word):
