@@ -34,7 +34,11 @@ def automount_service_account_token(w: Workload) -> Iterator[Violation]:
         return
     path = w.spec_path / "automountServiceAccountToken"
     if value is None:
-        yield Violation(path, "automountServiceAccountToken is not set, so the service account token is mounted")
+        yield Violation(
+            path,
+            "automountServiceAccountToken is not set in the pod spec, so the token is mounted unless the "
+            "service account disables it; set it on the pod, where it cannot be changed from elsewhere",
+        )
     else:
         yield Violation(path, f"automountServiceAccountToken is {value!r}, so the service account token is mounted")
 
