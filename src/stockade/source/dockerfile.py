@@ -16,7 +16,9 @@ lexer) rule for rule, so what a check sees is what ``docker build`` builds:
 * builder flags (``--name[=value]``) before the arguments of every instruction, validated per instruction;
 * exec form only for a valid JSON array (an array of non-strings is an error, anything else is shell form);
 * variable expansion exactly as BuildKit's lexer does it (:func:`expand`), used to compute each stage's
-  ``base_expanded`` from the defaults of the ARGs declared before the first FROM.
+  ``base_expanded`` from the defaults of the ARGs declared before the first FROM (BuildKit's automatic
+  platform ARGs, ``$TARGETARCH`` and the like, are known only at build time and stay as written);
+* a stage built from a Windows image without SHELL runs shell-form RUN with ``cmd /S /C``: not split as POSIX.
 
 Beyond BuildKit: inline suppression pragmas (``# stockade:ignore=...``, ``# hadolint ignore=...``) and the
 simple commands of every shell-form RUN (:mod:`stockade.source.shell`).
@@ -38,7 +40,7 @@ from stockade.model.dockerfile import Dockerfile, Flag, Heredoc, Instruction, Pr
 from stockade.model.location import Location
 from stockade.source.shell import SHELLS, split_shell, stdin_heredocs
 
-__all__ = ["ExpansionError", "expand", "is_dockerfile_name", "parse_dockerfile"]
+__all__ = ["ExpansionError", "expand", "is_dockerfile_name", "is_windows_image", "parse_dockerfile"]
 
 SOURCE = "dockerfile"
 MAX_DIAGNOSTICS = 100
@@ -54,6 +56,10 @@ _VALID_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _CMD_SPLIT = re.compile(r"[\t\v\f\r ]+")  # BuildKit's reWhitespace
 _HEREDOC_WORD = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z")
 _LEADING_TABS = re.compile(r"^\t+", re.M)
+_PLATFORM_ARGS = ("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM", "BUILDOS",
+                  "BUILDARCH", "BUILDVARIANT")
+_WINDOWS_SHELL = ("cmd", "/S", "/C")
+_WINDOWS_IMAGE = re.compile(r"mcr\.microsoft\.com/windows|nanoserver|servercore")
 _VALID_STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
 
 _KEYWORDS = (
@@ -672,6 +678,11 @@ def _exec_form_script(args: Sequence[str]) -> str | None:
     return None
 
 
+def is_windows_image(reference: str) -> bool:
+    """A Windows base image (``mcr.microsoft.com/windows/...``, ``*nanoserver*``, ``*servercore*``)."""
+    return _WINDOWS_IMAGE.search(reference.lower()) is not None
+
+
 def is_dockerfile_name(filename: str) -> bool:
     """Whether a file name is a Dockerfile's: ``Dockerfile``, ``Containerfile``, ``*.Dockerfile``,
     ``*.Containerfile``, ``Dockerfile.*`` and ``Containerfile.*``, case-insensitively (as Trivy and hadolint
@@ -1161,7 +1172,9 @@ class _Parser:
         stages: list[Stage] = []
         stage_instructions: list[list[Instruction]] = []
         stage_heads: list[tuple[str, str, int]] = []  # base, name, from line
-        global_env: dict[str, str] = {}
+        # BuildKit's automatic platform ARGs (no declaration needed): their values exist only at build time, so
+        # ``FROM base-$TARGETARCH`` keeps the reference as written unless a global ARG gives a default
+        global_env: dict[str, str] = {name: "$" + name for name in _PLATFORM_ARGS}
         shells: list[list[str] | None] = []  # SHELL of each stage (None: the default /bin/sh -c)
         names: dict[str, int] = {}
         for parsed, start, end, offsets in items:
@@ -1173,7 +1186,10 @@ class _Parser:
                 stage_heads.append((base, name, start))
                 stage_instructions.append([])
                 inherited = names.get(base.lower())
-                shells.append(shells[inherited] if inherited is not None else None)
+                if inherited is not None:
+                    shells.append(shells[inherited])
+                else:  # a Windows image's default shell is cmd /S /C: its shell-form RUN is not POSIX
+                    shells.append(list(_WINDOWS_SHELL) if self.windows_base(base, global_env) else None)
                 if name:
                     names[name] = len(stage_heads) - 1
                 index += 1
@@ -1214,6 +1230,13 @@ class _Parser:
             instructions=tuple(instructions),
             pragmas=tuple(sorted(self.pragmas, key=lambda p: p.line)),
         )
+
+    def windows_base(self, base: str, env: Mapping[str, str]) -> bool:
+        try:
+            text = expand(base, env, self.escape)
+        except ExpansionError:
+            text = base
+        return is_windows_image(text)
 
     def global_defaults(self, parsed: _Parsed, env: dict[str, str], line: int) -> None:
         """Meta ARGs: each default is expanded with the global ARGs before it (dockerfile2llb)."""

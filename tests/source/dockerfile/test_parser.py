@@ -608,3 +608,27 @@ def test_fuzz_never_raises() -> None:
         text = "".join(rng.choice(FRAGMENTS) for _ in range(rng.randrange(0, 60)))
         df, _ = parse_dockerfile("Dockerfile", text)
         check_invariants(df, text)
+
+
+def test_base_expanded_removes_quotes_and_keeps_platform_args() -> None:
+    # BuildKit's word processing removes quotes; the automatic platform ARGs (TARGETARCH...) need no declaration
+    # and are known only at build time, so they stay as written (a global ARG default wins)
+    df, diags = parse('ARG TAG=20250113\nARG BUILDOS=linux\nFROM "alpine"\nFROM alpine:"latest"\n'
+                      'FROM debian:bookworm-"${TAG}"\nFROM base-$TARGETARCH AS final\n'
+                      "FROM img-$TARGETOS${DEBUG:+-debug}-${BUILDOS}\n")
+    assert [(s.base, s.base_expanded) for s in df.stages] == [
+        ('"alpine"', "alpine"), ('alpine:"latest"', "alpine:latest"),
+        ('debian:bookworm-"${TAG}"', "debian:bookworm-20250113"), ("base-$TARGETARCH", "base-$TARGETARCH"),
+        ("img-$TARGETOS${DEBUG:+-debug}-${BUILDOS}", "img-$TARGETOS-linux")]
+    assert diags == []
+
+
+def test_windows_base_runs_shell_form_with_cmd() -> None:
+    # no SHELL: a Windows image's default shell is cmd /S /C, so shell-form RUN is not split as POSIX shell
+    df, diags = parse("FROM mcr.microsoft.com/windows/servercore:ltsc2022 AS win\nRUN echo a ^& b (\n"
+                      "FROM win\nRUN if exist C:\\x ( del C:\\x )\n"
+                      "FROM mcr.microsoft.com/powershell:lts-nanoserver-ltsc2022\nRUN dir | findstr (\n"
+                      "FROM alpine\nRUN x && y\n")
+    assert [(i.start_line, [c.argv for c in i.commands]) for i in df.instructions if i.keyword == "RUN"] == [
+        (2, []), (4, []), (6, []), (8, [("x",), ("y",)])]
+    assert diags == []

@@ -19,6 +19,9 @@ DOCKERFILE = frozenset({"Dockerfile"})
 ROOT = ObjectPath(())
 SNIPPET_MAX = 200  # characters of offending text kept in a finding
 UNKNOWN = "\x00"  # stands for the value of an ARG the Dockerfile does not define
+# BuildKit's automatic platform ARGs: set for every build without a declaration, values known only then.
+PLATFORM_ARGS = ("TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT", "BUILDPLATFORM", "BUILDOS",
+                 "BUILDARCH", "BUILDVARIANT")  # fmt: skip
 
 
 # --- violations ---------------------------------------------------------------------------------------
@@ -157,14 +160,11 @@ def stage_from(stage: Stage) -> Instruction:
 def stage_parents(df: Dockerfile) -> list[int | None]:
     """For each stage, the position of the earlier stage it is built FROM (the last of that name before it),
     or None for an image. One pass, so rules stay linear on files with many stages."""
-    args = arg_values(list(df.global_args))
+    args = global_arg_values(df)
     last: dict[str, int] = {}
     parents: list[int | None] = []
     for position, stage in enumerate(df.stages):
-        base = stage.base.strip()
-        if "$" in base:
-            base = expand(base, args)
-        base = base.lower()
+        base = reference_text(stage.base, args).lower()
         parents.append(last.get(base) if base and UNKNOWN not in base else None)
         if stage.name:
             last[stage.name.lower()] = position
@@ -197,9 +197,12 @@ _VAR = re.compile(
 )
 
 
-def arg_values(instructions: tuple[Instruction, ...] | list[Instruction]) -> dict[str, str]:
-    """ARG defaults in scope after ``instructions``; an ARG without default maps to UNKNOWN."""
-    values: dict[str, str] = {}
+def arg_values(
+    instructions: tuple[Instruction, ...] | list[Instruction], initial: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """ARG defaults in scope after ``instructions`` (starting from ``initial``); an ARG without default maps
+    to UNKNOWN."""
+    values: dict[str, str] = dict(initial or {})
     for instruction in instructions:
         if instruction.keyword != "ARG":
             continue
@@ -291,12 +294,36 @@ def parse_image(text: str) -> ImageRef | None:
     return ImageRef(registry, repository, tag, digest, explicit)
 
 
+def global_arg_values(df: Dockerfile) -> dict[str, str]:
+    """What FROM lines can refer to: the global ARGs' defaults, and BuildKit's automatic platform ARGs
+    (``$TARGETARCH``...), UNKNOWN unless a global ARG gives a default."""
+    return arg_values(list(df.global_args), dict.fromkeys(PLATFORM_ARGS, UNKNOWN))
+
+
+def reference_text(base: str, args: Mapping[str, str]) -> str:
+    """A FROM reference as BuildKit reads it: quotes removed (``FROM alpine:"latest"``), ARGs expanded."""
+    text = base.strip()
+    if "'" in text or '"' in text:
+        text = text.replace('"', "").replace("'", "")
+    return expand(text, args) if "$" in text else text
+
+
+_WINDOWS_IMAGE = re.compile(r"mcr\.microsoft\.com/windows|nanoserver|servercore")
+
+
+def is_windows_image(reference: str) -> bool:
+    """A Windows base image (``mcr.microsoft.com/windows/...``, ``*nanoserver*``, ``*servercore*``)."""
+    return _WINDOWS_IMAGE.search(reference.lower()) is not None
+
+
+def windows_lineage(df: Dockerfile, chain: list[Stage]) -> bool:
+    """Whether the stages of ``chain`` (oldest first) start from a Windows image."""
+    return bool(chain) and is_windows_image(stage_base(df, chain[0]))
+
+
 def stage_base(df: Dockerfile, stage: Stage) -> str:
     """The stage's base with global ARG defaults substituted (UNKNOWN where an ARG has no default)."""
-    base = stage.base.strip()
-    if "$" not in base:
-        return base
-    return expand(base, arg_values(list(df.global_args)))
+    return reference_text(stage.base, global_arg_values(df))
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,16 +339,19 @@ def external_bases(df: Dockerfile) -> Iterator[BaseImage]:
     """Every FROM that pulls an image: scratch and earlier-stage references are left out, and so is a base
     that is entirely an undetermined ARG (``FROM $BASE`` with no default)."""
     parents = stage_parents(df)
-    args = arg_values(list(df.global_args))
+    args = global_arg_values(df)
     for position, stage in enumerate(df.stages):
-        text = stage.base.strip()
-        if "$" in text:
-            text = expand(text, args)
+        text = reference_text(stage.base, args)
         if not text or text.lower() == "scratch" or parents[position] is not None:
             continue
         if text.strip(UNKNOWN + " ") == "":
             continue
-        yield BaseImage(stage, text, parse_image(text))
+        ref = parse_image(text)
+        if ref is not None and UNKNOWN in ref.repository and "/" not in ref.repository.removeprefix("library/"):
+            # ``FROM base-$TARGETARCH``: a one-word name with an undetermined part may well be an earlier stage
+            # (``base-amd64``, ``base-arm64``): nothing about it can be judged
+            continue
+        yield BaseImage(stage, text, ref)
 
 
 def shown(text: str) -> str:

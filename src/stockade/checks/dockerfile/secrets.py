@@ -238,7 +238,8 @@ def context_without_dockerignore(df: Dockerfile) -> Iterator[Violation]:
     judged when it is unknown whether a .dockerignore exists, or when the COPY uses `--exclude`."""
     if df.has_dockerignore is not False:
         return
-    for instruction in all_instructions(df):
+    # ONBUILD triggers are left out: they run in the build context of the image built FROM this one
+    for instruction in all_instructions(df, triggers=False):
         if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
             continue
         if instruction.flag("exclude") is not None:

@@ -12,13 +12,16 @@ from stockade.checks.dockerfile._common import (
     at_command,
     at_flag,
     at_instruction,
+    expand,
     final_lineage,
+    global_arg_values,
     run_commands,
     runs,
     shown,
     stage_base,
     stage_from,
     unquote,
+    windows_lineage,
 )
 from stockade.model import Dockerfile, Instruction, Severity
 
@@ -38,6 +41,46 @@ def _effective_user(df: Dockerfile) -> Instruction | None:
             if instruction.keyword == "USER" and instruction.args:
                 found = instruction
     return found
+
+
+class _Scope(dict[str, str]):
+    """Variables in scope at an instruction; one not set here may come from the base image: UNKNOWN."""
+
+    def get(self, key: str, default: object = None) -> str:
+        return dict.get(self, key, UNKNOWN)
+
+
+def _scope_at(df: Dockerfile, target: Instruction) -> dict[str, str]:
+    """The ARG defaults and ENV values in scope at ``target`` in the final lineage: ARGs declared in its
+    stage (a global ARG re-declared there brings its default), ENV set earlier in the stage or inherited
+    from the stages it is built FROM (ENV wins over an ARG of the same name, as in BuildKit)."""
+    global_args = global_arg_values(df)
+    env: dict[str, str] = {}
+    for stage in final_lineage(df):
+        args: dict[str, str] = {}
+        for instruction in stage.instructions:
+            if instruction is target:
+                return args | env
+            if instruction.keyword == "ARG":
+                defaults = instruction.arg_defaults
+                for i, (name, value) in enumerate(instruction.pairs):
+                    has_default = defaults[i] if i < len(defaults) else bool(value)
+                    if has_default:
+                        args[name] = expand(value, _Scope(args | env))
+                    else:
+                        args[name] = global_args.get(name, UNKNOWN)
+            elif instruction.keyword == "ENV":
+                for name, value in instruction.pairs:
+                    env[name] = expand(value, _Scope(args | env))
+    return {}
+
+
+def _resolved_user(df: Dockerfile, instruction: Instruction) -> str:
+    """The USER value with the variables in scope substituted (UNKNOWN where undetermined)."""
+    name = _user_of(instruction)
+    if "$" not in name:
+        return name
+    return expand(name, _Scope(_scope_at(df, instruction)))
 
 
 def _is_root(user: str) -> bool:
@@ -70,13 +113,17 @@ def runs_as_root(df: Dockerfile) -> Iterator[Violation]:
     final = df.final_stage
     if final is None:
         return
+    chain = final_lineage(df)
+    if windows_lineage(df, chain):
+        return  # Windows containers run as ContainerUser/ContainerAdministrator, not a Linux root
     user = _effective_user(df)
     if user is not None:
         name = _user_of(user)
-        if _is_root(name):
-            yield at_instruction(user, f'the image\'s last USER is "{name}": the container runs as root')
+        resolved = _resolved_user(df, user)
+        if UNKNOWN not in resolved and _is_root(resolved):
+            value = "" if resolved == name else f', which is "{resolved}"'
+            yield at_instruction(user, f'the image\'s last USER is "{name}"{value}: the container runs as root')
         return
-    chain = final_lineage(df)
     origin = chain[0] if chain else final
     base = stage_base(df, origin)
     if UNKNOWN in base or any(hint in base.lower() for hint in _NON_ROOT_BASE_HINTS):
@@ -113,8 +160,8 @@ def non_numeric_user(df: Dockerfile) -> Iterator[Violation]:
     the user that the image runs as is reported (not USER lines of build stages, which hadolint DL3066
     also reports); root is STK-DF-0001's finding, a `$VARIABLE` cannot be judged."""
     user = _effective_user(df)
-    if user is None:
-        return
+    if user is None or windows_lineage(df, final_lineage(df)):
+        return  # Windows accounts have no numeric UID (Kubernetes uses windowsOptions.runAsUserName)
     name = _user_of(user)
     uid = name.split(":", 1)[0].strip()
     if not uid or uid.isdigit() or _is_root(name) or "$" in uid:

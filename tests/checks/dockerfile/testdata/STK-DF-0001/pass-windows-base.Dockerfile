@@ -1,0 +1,4 @@
+FROM mcr.microsoft.com/windows/servercore:ltsc2022@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa AS build
+RUN echo building
+FROM build
+USER ContainerAdministrator
