@@ -9,6 +9,8 @@ $(BIN)/stockade: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# what a regular install does: byte-compile, so start-up does not recompile every module
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 ## demo: install into .venv, scan the bundled example app (insecure, then hardened), write a SARIF file
