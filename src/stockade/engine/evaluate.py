@@ -78,5 +78,6 @@ def iter_violations(
                     )
                 )
                 continue
+            may_suppress = target.may_suppress
             for v in violations:
-                yield meta, target.locate(v), target.ref, v, target.suppression(meta, v)
+                yield meta, target.locate(v), target.ref, v, target.suppression(meta, v) if may_suppress else ""

@@ -31,7 +31,7 @@ DOCKERFILE_KIND = "Dockerfile"
 class K8sTarget:
     """A Kubernetes object; checks receive its Workload/K8sObject view."""
 
-    __slots__ = ("diagnostics", "ignored", "kind", "obj", "reason", "ref", "resource")
+    __slots__ = ("diagnostics", "ignored", "kind", "may_suppress", "obj", "reason", "ref", "resource")
 
     def __init__(self, resource: Resource) -> None:
         self.resource = resource
@@ -43,6 +43,7 @@ class K8sTarget:
         if isinstance(self.obj, Workload):
             maps.append(self.obj.pod_annotations)
         self.ignored, self.reason = annotation_ignores(*maps)
+        self.may_suppress = bool(self.ignored)
         if self.ignored and not self.reason:
             self.diagnostics.append(
                 Diagnostic(
@@ -70,7 +71,7 @@ class K8sTarget:
 class DockerfileTarget:
     """A parsed Dockerfile; checks receive the Dockerfile itself."""
 
-    __slots__ = ("_starts", "diagnostics", "dockerfile", "kind", "obj", "ref")
+    __slots__ = ("_starts", "diagnostics", "dockerfile", "kind", "may_suppress", "obj", "ref")
 
     def __init__(self, dockerfile: Dockerfile) -> None:
         self.dockerfile = dockerfile
@@ -79,6 +80,7 @@ class DockerfileTarget:
         self.ref = ResourceRef(kind=DOCKERFILE_KIND, name="")
         self.diagnostics: list[Diagnostic] = []
         self._starts = [i.start_line for i in dockerfile.instructions]
+        self.may_suppress = bool(dockerfile.pragmas)
 
     @property
     def line(self) -> int | None:
