@@ -217,18 +217,24 @@ def timed(cmd: list[str], env: dict[str, str] | None = None, sample_memory: bool
     return wall, max(peak, usage.ru_maxrss * 1024) / 2**20, os.waitstatus_to_exitcode(status)
 
 
-def find_checkov(install: bool) -> str | None:
-    local = PEERS / "checkov" / "bin" / "checkov"
+def find_peer(command: str, package: str, install: bool) -> str | None:
+    """A peer tool from its own venv in benchmarks/.peers/<command> or from PATH; with ``install``, the PyPI
+    ``package`` is installed into that venv when neither has it."""
+    local = PEERS / command / "bin" / command
     if local.exists():
         return str(local)
-    on_path = shutil.which("checkov")
+    on_path = shutil.which(command)
     if on_path:
         return on_path
     if install:
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS / "checkov")], check=True)
-        subprocess.run([str(PEERS / "checkov" / "bin" / "pip"), "install", "--quiet", "checkov"], check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS / command)], check=True)
+        subprocess.run([str(PEERS / command / "bin" / "pip"), "install", "--quiet", package], check=True)
         return str(local)
     return None
+
+
+def find_checkov(install: bool) -> str | None:
+    return find_peer("checkov", "checkov", install)
 
 
 def stockade_cmd() -> list[str]:

