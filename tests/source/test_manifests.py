@@ -154,3 +154,19 @@ def test_kustomization_without_kubectl_says_so(monkeypatch: pytest.MonkeyPatch) 
     assert [(r.kind, r.name) for r in result.resources] == [("Deployment", "web")]
     (diag,) = result.diagnostics
     assert "kubectl is not on PATH" in diag.message
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_overlay_findings_point_into_the_base_file() -> None:
+    from stockade.model import ObjectPath
+
+    result = load_manifests([str(DATA / "kustomize-overlay" / "overlays" / "prod")])
+    assert result.diagnostics == []
+    (deployment,) = result.resources
+    assert (deployment.name, deployment.namespace) == ("prod-web", "prod")  # namePrefix, namespace applied
+    assert deployment.path == str(DATA / "kustomize-overlay" / "base" / "deployment.yaml")
+    assert deployment.data["spec"]["template"]["spec"]["hostNetwork"] is True  # the patch applied
+    # the patched-in field has no line of its own in the base: it points at its parent there
+    host = deployment.locate(ObjectPath(("spec", "template", "spec", "hostNetwork")))
+    assert (host.line, host.object_path) == (11, "spec.template.spec.hostNetwork")
+    assert deployment.locate(ObjectPath(("spec", "template", "spec", "containers", 0, "image"))).line == 14
