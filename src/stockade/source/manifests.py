@@ -232,8 +232,12 @@ def _with_origin(
         return resource
     source_abs = os.path.normpath(os.path.join(wrapper, origin.split("\n", 1)[0][5:].strip()))
     base = os.path.abspath(directory)
-    shown = os.path.join(directory, os.path.relpath(source_abs, base)) if source_abs.startswith(base + os.sep) \
-        else os.path.relpath(source_abs)
+    # Shown the way the user named the directory: below it, joined to it; elsewhere (an overlay's base),
+    # absolute for an absolute directory, else relative to the working directory.
+    if source_abs.startswith(base + os.sep):
+        shown = os.path.join(directory, os.path.relpath(source_abs, base))
+    else:
+        shown = source_abs if os.path.isabs(directory) else os.path.relpath(source_abs)
     if shown not in sources:
         loaded = LoadResult()
         data = _read_file(source_abs, limits, loaded)
