@@ -25,7 +25,6 @@ class CheckMeta:
     references: tuple[str, ...] = ()
     compliance: tuple[str, ...] = ()
     tags: frozenset[str] = frozenset()
-    target: str = "kubernetes"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from stockade.checks import Check, CheckContext, CheckMeta, Violation
-from stockade.engine.targets import target_for
+from stockade.engine.targets import DOCKERFILE_KIND, target_for
 from stockade.model import (
     Diagnostic,
     DiagnosticLevel,
@@ -58,7 +58,7 @@ def iter_violations(
         for kind in chk.meta.kinds:
             by_kind[kind].append(chk)
     for item in inputs:
-        applicable = by_kind.get(item.kind if isinstance(item, Resource) else "Dockerfile")
+        applicable = by_kind.get(item.kind if isinstance(item, Resource) else DOCKERFILE_KIND)
         if not applicable:
             continue
         target = target_for(item)

@@ -103,6 +103,7 @@ class Stage:
     name: str  # the AS name, lower-case; "" if none
     from_line: int
     instructions: tuple[Instruction, ...]  # FROM first
+    windows: bool = False  # built from a Windows image (directly or through earlier stages): cmd, no Linux users
 
     @property
     def from_instruction(self) -> Instruction:

@@ -1176,6 +1176,7 @@ class _Parser:
         # ``FROM base-$TARGETARCH`` keeps the reference as written unless a global ARG gives a default
         global_env: dict[str, str] = {name: "$" + name for name in _PLATFORM_ARGS}
         shells: list[list[str] | None] = []  # SHELL of each stage (None: the default /bin/sh -c)
+        windows: list[bool] = []  # whether each stage is built from a Windows image
         names: dict[str, int] = {}
         for parsed, start, end, offsets in items:
             text = "\n".join(lines[start - 1:end])
@@ -1188,8 +1189,10 @@ class _Parser:
                 inherited = names.get(base.lower())
                 if inherited is not None:
                     shells.append(shells[inherited])
+                    windows.append(windows[inherited])
                 else:  # a Windows image's default shell is cmd /S /C: its shell-form RUN is not POSIX
-                    shells.append(list(_WINDOWS_SHELL) if self.windows_base(base, global_env) else None)
+                    windows.append(self.windows_base(base, global_env))
+                    shells.append(list(_WINDOWS_SHELL) if windows[-1] else None)
                 if name:
                     names[name] = len(stage_heads) - 1
                 index += 1
@@ -1215,7 +1218,9 @@ class _Parser:
                 expanded = base
             if base and not expanded:
                 self.diag(from_line, f"base name ({base[:80]}) should not be blank", DiagnosticLevel.WARNING)
-            stages.append(Stage(index, base, expanded, name, from_line, tuple(stage_instructions[index])))
+            stages.append(
+                Stage(index, base, expanded, name, from_line, tuple(stage_instructions[index]), windows[index])
+            )
         if not instructions:
             self.diag(None, "file with no instructions")
         elif not stages:

@@ -308,17 +308,9 @@ def reference_text(base: str, args: Mapping[str, str]) -> str:
     return expand(text, args) if "$" in text else text
 
 
-_WINDOWS_IMAGE = re.compile(r"mcr\.microsoft\.com/windows|nanoserver|servercore")
-
-
-def is_windows_image(reference: str) -> bool:
-    """A Windows base image (``mcr.microsoft.com/windows/...``, ``*nanoserver*``, ``*servercore*``)."""
-    return _WINDOWS_IMAGE.search(reference.lower()) is not None
-
-
-def windows_lineage(df: Dockerfile, chain: list[Stage]) -> bool:
-    """Whether the stages of ``chain`` (oldest first) start from a Windows image."""
-    return bool(chain) and is_windows_image(stage_base(df, chain[0]))
+def windows_lineage(chain: list[Stage]) -> bool:
+    """Whether the stages of ``chain`` (oldest first) are built from a Windows image (the parser says so)."""
+    return bool(chain) and chain[-1].windows
 
 
 def stage_base(df: Dockerfile, stage: Stage) -> str:

@@ -114,7 +114,7 @@ def runs_as_root(df: Dockerfile) -> Iterator[Violation]:
     if final is None:
         return
     chain = final_lineage(df)
-    if windows_lineage(df, chain):
+    if windows_lineage(chain):
         return  # Windows containers run as ContainerUser/ContainerAdministrator, not a Linux root
     user = _effective_user(df)
     if user is not None:
@@ -160,7 +160,7 @@ def non_numeric_user(df: Dockerfile) -> Iterator[Violation]:
     the user that the image runs as is reported (not USER lines of build stages, which hadolint DL3066
     also reports); root is STK-DF-0001's finding, a `$VARIABLE` cannot be judged."""
     user = _effective_user(df)
-    if user is None or windows_lineage(df, final_lineage(df)):
+    if user is None or windows_lineage(final_lineage(df)):
         return  # Windows accounts have no numeric UID (Kubernetes uses windowsOptions.runAsUserName)
     name = _user_of(user)
     uid = name.split(":", 1)[0].strip()

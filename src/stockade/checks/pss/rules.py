@@ -68,7 +68,7 @@ _REFERENCES: dict[str, tuple[str, ...]] = {
     "capabilities_restricted": ("checkov:CKV_K8S_28", "checkov:CKV_K8S_37", "polaris:insecureCapabilities"),
 }
 
-_VERSION_KEY = object()
+_EVALUATION_KEY = object()  # memo key: one PSA evaluation per workload, shared by every control
 
 
 def _policies(w: Workload, ctx: CheckContext) -> list[tuple[tuple[str, ...], str, PolicyVersion]]:
@@ -109,13 +109,13 @@ def _mode_policy(
 
 
 def _evaluate(w: Workload, ctx: CheckContext) -> list[tuple[tuple[str, ...], str, PolicyVersion, list[ControlResult]]]:
-    cached = w.memo.get(_VERSION_KEY)
+    cached = w.memo.get(_EVALUATION_KEY)
     if cached is None:
         cached = [
             (modes, level, version, evaluate_pod(w.pod, level, version, pod_template=not w.is_pod))
             for modes, level, version in _policies(w, ctx)
         ]
-        w.memo[_VERSION_KEY] = cached
+        w.memo[_EVALUATION_KEY] = cached
     result: list[tuple[tuple[str, ...], str, PolicyVersion, list[ControlResult]]] = cached
     return result
 
