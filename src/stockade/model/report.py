@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from stockade.model.artifact import Artifact
 from stockade.model.diagnostic import Diagnostic
 from stockade.model.finding import Finding
 from stockade.model.package import Package
@@ -29,6 +30,7 @@ class Report:
     packages: tuple[Package, ...] = ()
     schema_version: str = SCHEMA_VERSION
     suppressed: tuple[Finding, ...] = field(default=())
+    artifact: Artifact | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "findings", tuple(sorted(self.findings, key=Finding.sort_key)))
@@ -44,7 +46,7 @@ class Report:
             ),
         )
         object.__setattr__(
-            self, "packages", tuple(sorted(self.packages, key=lambda p: (p.ecosystem, p.name, p.version)))
+            self, "packages", tuple(sorted(self.packages, key=Package.sort_key))
         )
 
     def severity_counts(self) -> dict[Severity, int]:
