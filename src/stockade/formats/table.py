@@ -51,6 +51,7 @@ class TableFormatter:
 
     width: int | None = None
     color: bool | None = None
+    list_packages: bool = False  # one row per package (else a count per ecosystem), for inventory reports
     name: ClassVar[str] = "table"
     media_type: ClassVar[str] = "text/plain"
 
@@ -69,6 +70,8 @@ class TableFormatter:
             soft_wrap=False,
         )
         with console.capture() as capture:
+            if report.artifact is not None:
+                _render_inventory(console, report, self.list_packages)
             _render(console, report)
         text = capture.get()
         # Table cells are padded to the column width; trailing blanks only get in the way of a reader
@@ -213,6 +216,59 @@ def _package_line(f: Finding) -> str:
     text = " ".join(p for p in (name, installed) if p)
     fixed = f"fixed in {f.fixed_version}" if f.fixed_version else "no fix available"
     return f"{text} ({fixed})"
+
+
+def _render_inventory(console: Console, report: Report, list_packages: bool) -> None:
+    """The artifact (name, OS, digest, config user) and its packages, before any findings."""
+    from rich import box
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    artifact = report.artifact
+    assert artifact is not None
+    console.print(Text(f"{artifact.kind.capitalize()} {_safe(artifact.name)}", style="bold underline"), soft_wrap=True)
+    facts = []
+    if artifact.os is not None:
+        facts.append(("OS", _safe(artifact.os.name or f"{artifact.os.family} {artifact.os.version}".strip())))
+    if artifact.digest:
+        facts.append(("Digest", artifact.digest))
+    if artifact.config is not None:
+        cfg = artifact.config
+        if cfg.architecture:
+            facts.append(("Platform", "/".join(p for p in (cfg.os, cfg.architecture, cfg.variant) if p)))
+        facts.append(("User", _safe(cfg.user) or "(root)"))
+    if artifact.layers:
+        facts.append(("Layers", str(len(artifact.layers))))
+    for label, value in facts:
+        console.print(Text(f"  {label + ':':<10}{value}"), soft_wrap=True)
+    console.print()
+    if not report.packages:
+        console.print(Text("No packages found."))
+        console.print()
+        return
+    if list_packages:
+        table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False, expand=True)
+        table.add_column("Package", overflow="fold", ratio=2)
+        table.add_column("Version", overflow="fold", ratio=1)
+        table.add_column("Type", no_wrap=True)
+        table.add_column("Source / location", overflow="fold", ratio=3)
+        for pkg in report.packages:
+            where = pkg.locations[0].path if pkg.locations else ""
+            if pkg.source_name and (pkg.source_name, pkg.source_version) != (pkg.name, pkg.version):
+                where = f"src:{pkg.source_name} {pkg.source_version}".rstrip()
+            if pkg.layer is not None:
+                where += f" (layer {pkg.layer.index + 1})"
+            table.add_row(_safe(pkg.name), _safe(pkg.version), pkg.ecosystem, _safe(where))
+        console.print(Padding(table, (0, 0, 0, 2)))
+        console.print()
+    counts: dict[str, int] = {}
+    for pkg in report.packages:
+        counts[pkg.ecosystem] = counts.get(pkg.ecosystem, 0) + 1
+    listing = ", ".join(f"{eco} {n}" for eco, n in sorted(counts.items()))
+    hint = "" if list_packages else " (--list-all-pkgs lists them)"
+    console.print(Text(f"Packages: {len(report.packages)} ({listing}){hint}"), soft_wrap=True)
+    console.print()
 
 
 def _diagnostics_table(diagnostics: Sequence[Diagnostic]) -> Table:

@@ -1,0 +1,138 @@
+"""``stockade image|rootfs|fs|sbom TARGET``: what is inside an artifact, as a package list or an SBOM."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from stockade.cli._common import exit_status, output_stream
+from stockade.errors import UsageError
+
+INVENTORY_FORMATS = ("table", "json", "cyclonedx", "spdx-json")
+
+_COMMANDS = {
+    "image": ("inventory of a container image: OS and language packages, per layer",
+              "Inventory a container image: a docker-archive or OCI archive tarball (plain or gzipped), an OCI "
+              "layout directory (PATH[:TAG] or PATH@DIGEST; oci:, oci-archive:, docker-archive: prefixes as in "
+              "skopeo), or a registry reference (alpine:3.19, docker://host:5000/app@sha256:...)."),
+    "rootfs": ("inventory of an unpacked root filesystem",
+               "Inventory an unpacked root filesystem (OS packages and installed language packages)."),
+    "fs": ("packages declared by a project's lockfiles and manifests",
+           "List the packages a project tree declares in its lockfiles (requirements.txt, poetry.lock, "
+           "package-lock.json, yarn.lock, go.mod, Cargo.lock, pom.xml, ...)."),
+    "sbom": ("read a CycloneDX or SPDX JSON SBOM back into packages",
+             "Read a CycloneDX (1.2-1.6) or SPDX (2.2/2.3) JSON SBOM and list its packages."),
+}
+
+
+def default_cache_dir() -> str:
+    """``$STOCKADE_CACHE_DIR``, else ``$XDG_CACHE_HOME/stockade``, else ``~/.cache/stockade``."""
+    explicit = os.environ.get("STOCKADE_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "stockade")
+
+
+def register(sub: Any) -> None:
+    for name, (summary, description) in _COMMANDS.items():
+        parser: argparse.ArgumentParser = sub.add_parser(name, help=summary, description=description)
+        parser.add_argument("target", metavar="TARGET" if name == "image" else "PATH")
+        out = parser.add_argument_group("report")
+        out.add_argument("-f", "--format", choices=INVENTORY_FORMATS, default="table",
+                         help="report format: table, json, cyclonedx (CycloneDX 1.6 JSON), spdx-json (SPDX 2.3)")
+        out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
+        out.add_argument("-q", "--quiet", action="store_true", help="no progress and no messages on standard error")
+        out.add_argument("--list-all-pkgs", action="store_true",
+                         help="list every package in the table (JSON and SBOM formats always list them)")
+        out.add_argument("--strict", action="store_true",
+                         help="input problems (diagnostics of level warning or error) fail the run (exit 3)")
+        if name != "sbom":
+            scan = parser.add_argument_group("scan")
+            scan.add_argument("--cache-dir", metavar="DIR", default=None,
+                              help="layer cache and temporary files (default: $XDG_CACHE_HOME/stockade)")
+            scan.add_argument("--no-cache", action="store_true", help="neither read nor write the layer cache")
+            scan.add_argument("-j", "--jobs", metavar="N", type=int, default=0,
+                              help="layers analysed in parallel (default: one per CPU)")
+            scan.add_argument("--max-file-size", metavar="SIZE", default="1G",
+                              help="skip wanted files larger than SIZE (default 1G)")
+        if name == "image":
+            reg = parser.add_argument_group("image selection and registry")
+            reg.add_argument("--platform", metavar="OS/ARCH[/VARIANT]", default="",
+                             help="image of a multi-platform index to use (default: this machine's)")
+            reg.add_argument("--insecure-registry", action="store_true",
+                             help="talk plain HTTP to the registry (test registries)")
+            reg.add_argument("--username", default="", help="registry user name (password from --password-stdin "
+                             "or $STOCKADE_REGISTRY_PASSWORD)")
+            reg.add_argument("--password-stdin", action="store_true", help="read the registry password from stdin")
+            reg.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                             help="registry request timeout (default: 60)")
+        parser.set_defaults(run=run, command_name=name)
+
+
+def _options(args: argparse.Namespace) -> Any:
+    from stockade.artifacts import ImageOptions
+    from stockade.cli.cmd_config import parse_size
+
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    if args.jobs < 0:
+        raise UsageError(f"invalid number of jobs {args.jobs}")
+    extra: dict[str, Any] = {}
+    if args.command_name == "image":
+        password = ""
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        elif args.username:
+            password = os.environ.get("STOCKADE_REGISTRY_PASSWORD", "")
+        docker_dir = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+        docker_config = os.path.join(docker_dir, "config.json")
+        extra = {
+            "platform": args.platform, "insecure_registry": args.insecure_registry, "username": args.username,
+            "password": password, "timeout": args.timeout,
+            "docker_config": docker_config if os.path.isfile(docker_config) else None,
+        }
+    return ImageOptions(cache_dir=cache_dir, jobs=args.jobs, max_file_size=parse_size(args.max_file_size), **extra)
+
+
+def run(args: argparse.Namespace) -> int:
+    from stockade import artifacts
+
+    status = None
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        from rich.console import Console
+
+        status = Console(stderr=True).status(f"reading {args.target} ...")
+        status.start()
+
+        def progress(text: str) -> None:
+            assert status is not None
+            status.update(text)
+
+    try:
+        if args.command_name == "sbom":
+            report = artifacts.scan_sbom(args.target)
+        else:
+            scan = {"image": artifacts.scan_image, "rootfs": artifacts.scan_rootfs, "fs": artifacts.scan_fs}
+            report = scan[args.command_name](args.target, _options(args), progress=progress)
+    finally:
+        if status is not None:
+            status.stop()
+    formatter = _formatter(args)
+    with output_stream(args.output) as out:
+        formatter.render(report, out)
+    if not args.quiet and (args.output or args.format != "table"):
+        dest = f" -> {args.output}" if args.output else ""
+        sys.stderr.write(f"stockade: {len(report.packages)} packages, {len(report.diagnostics)} diagnostics{dest}\n")
+    args.exit_code = 0
+    return exit_status(report, args)
+
+
+def _formatter(args: argparse.Namespace) -> Any:
+    from stockade.formats import TableFormatter, get_formatter
+
+    if args.format == "table":
+        return TableFormatter(list_packages=args.list_all_pkgs)
+    return get_formatter(args.format)
