@@ -3,7 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint typecheck unit rules-doc bench clean
+.PHONY: demo test lint typecheck unit quick system-deps rules-doc bench bench-image clean
+
+# Debian packages the real-image and registry tests use (debootstrap, umoci, skopeo, a registry, Go, rpm).
+SYSTEM_PACKAGES = debootstrap umoci skopeo docker-registry golang-go rpm db-util zstd binutils
+SYSTEM_TOOLS    = debootstrap umoci skopeo docker-registry go rpmbuild db_load objcopy
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/stockade: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +27,22 @@ demo: $(BIN)/stockade
 	$(BIN)/stockade config examples/insecure --format sarif --output stockade-demo.sarif
 	@echo "SARIF report written to stockade-demo.sarif"
 
-## test: install into .venv, then lint, type-check, check the layering and run the test suite
-test: $(BIN)/stockade lint typecheck unit
+## system-deps: install the Debian packages the image tests need (only those missing)
+system-deps:
+	@missing=""; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages for:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			--no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
+## test: install into .venv, then lint, type-check, check the layering and run the whole test suite
+##       (including the tests that build a real Debian image and run a real registry)
+test: $(BIN)/stockade system-deps lint typecheck unit
+
+## quick: the unit tests without the real-image and registry tests
+quick: $(BIN)/stockade
+	$(BIN)/python -m pytest -q -m "not image"
 
 lint: $(BIN)/stockade
 	$(BIN)/ruff check src tests benchmarks
