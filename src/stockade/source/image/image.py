@@ -250,13 +250,16 @@ def _member_opener(index: ArchiveIndex, member: str) -> Callable[[], BinaryIO]:
 
 
 def _split_selector(target: str) -> tuple[str, str]:
-    """``PATH:TAG`` or ``PATH@DIGEST`` where PATH exists on disk; otherwise ``(target, "")``."""
+    """``PATH:TAG`` or ``PATH@DIGEST`` where PATH exists on disk; otherwise ``(target, "")``.
+
+    The first separator after which the rest is a selector and before which the path exists wins, so a
+    docker-archive tag with a repository (``image.tar:app:2``) works.
+    """
     if os.path.exists(target):
         return target, ""
-    for sep in ("@", ":"):
-        path, found, selector = target.rpartition(sep)
-        if found and path and os.path.exists(path):
-            return path, (selector if sep == ":" else f"{selector}")
+    for pos, char in enumerate(target):
+        if char in ":@" and pos and os.path.exists(target[:pos]):
+            return target[:pos], target[pos + 1:]
     return target, ""
 
 
