@@ -6,8 +6,8 @@ BIN     = $(VENV)/bin
 .PHONY: demo test lint typecheck unit quick system-deps rules-doc bench bench-image clean
 
 # Debian packages the real-image and registry tests use (debootstrap, umoci, skopeo, a registry, Go, rpm).
-SYSTEM_PACKAGES = debootstrap umoci skopeo docker-registry golang-go rpm db-util zstd binutils
-SYSTEM_TOOLS    = debootstrap umoci skopeo docker-registry go rpmbuild db_load objcopy
+SYSTEM_PACKAGES = debootstrap umoci skopeo docker-registry golang-go rpm db-util zstd binutils openssl
+SYSTEM_TOOLS    = debootstrap umoci skopeo docker-registry go rpmbuild db_load objcopy openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/stockade: pyproject.toml

@@ -56,7 +56,9 @@ def registry_factory(options: ImageOptions) -> Callable[[str], BlobStore]:
     def make(reference: str) -> BlobStore:
         from stockade.source.image import registry
 
-        credentials = None
+        from stockade.source.image.auth import CredentialSource
+
+        credentials: CredentialSource = None
         if options.username:
             credentials = (options.username, options.password)
         elif options.docker_config:

@@ -197,6 +197,7 @@ def _layer_bulk(rootfs: Path, megabytes: int) -> None:
 
 def build(cache_root: Path, *, bulk_mb: int = 0) -> BuiltImage:
     """Build (or reuse) the test image under ``cache_root``."""
+    cache_root = cache_root.resolve()  # dpkg --root runs maintainer scripts by absolute path
     name = f"bookworm-v{BUILD_VERSION}" + (f"-bulk{bulk_mb}" if bulk_mb else "")
     root = cache_root / name
     layout, archive, bundle = root / "oci", root / "image.tar", root / "bundle"

@@ -45,20 +45,36 @@ class Layout:
 
     def image(self, layers: list[bytes], *, arch: str = "amd64", user: str = "app") -> tuple[dict[str, object], bytes]:
         blobs = [gzip.compress(layer) for layer in layers]
-        config = json.dumps({
-            "architecture": arch, "os": "linux", "config": {"User": user, "Env": ["A=1"], "ExposedPorts": {"80/tcp": {}}},
-            "rootfs": {"type": "layers", "diff_ids": [_digest(layer) for layer in layers]},
-            "history": [{"created_by": f"step {i}"} for i in range(len(layers))],
-        }).encode()
-        manifest = json.dumps({
-            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": self.blob(config),
-                       "size": len(config)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": self.blob(b),
-                        "size": len(b)} for b in blobs],
-        }).encode()
-        desc = {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": self.blob(manifest),
-                "size": len(manifest), "platform": {"architecture": arch, "os": "linux"}}
+        config = json.dumps(
+            {
+                "architecture": arch,
+                "os": "linux",
+                "config": {"User": user, "Env": ["A=1"], "ExposedPorts": {"80/tcp": {}}},
+                "rootfs": {"type": "layers", "diff_ids": [_digest(layer) for layer in layers]},
+                "history": [{"created_by": f"step {i}"} for i in range(len(layers))],
+            }
+        ).encode()
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "config": {
+                    "mediaType": "application/vnd.oci.image.config.v1+json",
+                    "digest": self.blob(config),
+                    "size": len(config),
+                },
+                "layers": [
+                    {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": self.blob(b), "size": len(b)}
+                    for b in blobs
+                ],
+            }
+        ).encode()
+        desc = {
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": self.blob(manifest),
+            "size": len(manifest),
+            "platform": {"architecture": arch, "os": "linux"},
+        }
         return desc, manifest
 
     def tag(self, desc: dict[str, object], tag: str) -> None:
@@ -105,10 +121,13 @@ def test_multi_platform_index_picks_the_platform(tmp_path: Path) -> None:
     lay = Layout(tmp_path / "multi")
     amd, _ = lay.image([LAYER1], arch="amd64", user="amd")
     arm, _ = lay.image([LAYER2], arch="arm64", user="arm")
-    index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                        "manifests": [amd, arm]}).encode()
-    lay.tag({"mediaType": "application/vnd.oci.image.index.v1+json", "digest": lay.blob(index),
-             "size": len(index)}, "latest")
+    index = json.dumps(
+        {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [amd, arm]}
+    ).encode()
+    lay.tag(
+        {"mediaType": "application/vnd.oci.image.index.v1+json", "digest": lay.blob(index), "size": len(index)},
+        "latest",
+    )
     assert open_image(f"oci:{lay.root}:latest", platform=Platform.parse("linux/arm64")).config.user == "arm"
     assert open_image(f"oci:{lay.root}:latest", platform=Platform.parse("linux/amd64")).config.user == "amd"
     with pytest.raises(ScanError, match=r"no image for platform linux/s390x .*available: linux/amd64, linux/arm64"):
@@ -152,7 +171,7 @@ def test_blob_symlinks_are_not_followed(layout: Layout, tmp_path: Path) -> None:
 def test_bad_index_json(tmp_path: Path) -> None:
     lay = Layout(tmp_path / "bad")
     (lay.root / "index.json").write_text("{not json")
-    with pytest.raises(ScanError, match="index.json is not valid JSON"):
+    with pytest.raises(ScanError, match=r"index\.json is not valid JSON"):
         open_image(str(lay.root))
     (lay.root / "index.json").write_text('{"manifests": 3}')
     with pytest.raises(ScanError, match="no 'manifests' list"):
@@ -178,8 +197,14 @@ def _docker_archive(path: Path, images: list[tuple[list[str], list[bytes]]], *, 
     files: dict[str, bytes] = {}
     manifest = []
     for tags, layers in images:
-        config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"User": "1000"},
-                             "rootfs": {"type": "layers", "diff_ids": [_digest(x) for x in layers]}}).encode()
+        config = json.dumps(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "config": {"User": "1000"},
+                "rootfs": {"type": "layers", "diff_ids": [_digest(x) for x in layers]},
+            }
+        ).encode()
         files[f"{_digest(config)[7:]}.json"] = config
         names = []
         for layer in layers:
@@ -212,18 +237,18 @@ def test_docker_archive_missing_layer_member(tmp_path: Path) -> None:
     manifest = [{"Config": "c.json", "RepoTags": [], "Layers": ["missing/layer.tar"]}]
     config = json.dumps({"rootfs": {"diff_ids": ["sha256:" + "0" * 64]}}).encode()
     path.write_bytes(_tar({"manifest.json": json.dumps(manifest).encode(), "c.json": config}))
-    with pytest.raises(ScanError, match="no member 'missing/layer.tar'"):
+    with pytest.raises(ScanError, match=r"no member .missing/layer\.tar."):
         open_image(str(path))
 
 
 def test_not_an_image(tmp_path: Path) -> None:
     path = tmp_path / "junk.tar"
     path.write_bytes(b"junk" * 1000)
-    with pytest.raises(ScanError, match="not a readable image archive"):
+    with pytest.raises(ScanError, match=r"not a readable image archive"):
         open_image(str(path))
     other = tmp_path / "other.tar"
     other.write_bytes(_tar({"README": b"hi"}))
-    with pytest.raises(ScanError, match="neither manifest.json nor index.json"):
+    with pytest.raises(ScanError, match=r"neither manifest\.json nor index\.json"):
         open_image(str(other))
     with pytest.raises(UsageError, match="no such file"):
         open_image(str(tmp_path / "absent.tar"))
