@@ -75,6 +75,7 @@ def test_top_level_keys_in_documented_order(full: Report) -> None:
         "schema_version",
         "tool",
         "target",
+        "artifact",
         "findings",
         "suppressed",
         "diagnostics",
@@ -93,6 +94,7 @@ def test_empty_report(build: Builder) -> None:
         "by_severity": {"CRITICAL": 0, "HIGH": 0, "MEDIUM": 0, "LOW": 0, "UNKNOWN": 0},
         "suppressed": 0,
         "diagnostics": 0,
+        "packages": 0,
     }
 
 
@@ -103,6 +105,7 @@ def test_summary_counts_only_unsuppressed_findings(full: Report) -> None:
         "by_severity": {"CRITICAL": 1, "HIGH": 4, "MEDIUM": 3, "LOW": 1, "UNKNOWN": 1},
         "suppressed": 2,
         "diagnostics": 4,
+        "packages": 2,
     }
 
 

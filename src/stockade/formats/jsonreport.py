@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, TextIO
 
 from stockade.formats._json import dumps_pretty
-from stockade.model import Diagnostic, Finding, Location, Package, Report, ResourceRef, Severity
+from stockade.model import Artifact, Diagnostic, Finding, LayerRef, Location, Package, Report, ResourceRef, Severity
 
 __all__ = ["JsonFormatter", "report_to_dict"]
 
@@ -40,6 +40,7 @@ def report_to_dict(report: Report) -> JsonObject:
         "schema_version": report.schema_version,
         "tool": {"name": report.tool.name, "version": report.tool.version or None},
         "target": report.target,
+        "artifact": _artifact(report.artifact),
         "findings": [_finding(f, suppressed=False) for f in report.findings],
         "suppressed": [_finding(f, suppressed=True) for f in report.suppressed],
         "diagnostics": [_diagnostic(d) for d in report.diagnostics],
@@ -49,6 +50,7 @@ def report_to_dict(report: Report) -> JsonObject:
             "by_severity": {sev.value: counts[sev] for sev in Severity},
             "suppressed": len(report.suppressed),
             "diagnostics": len(report.diagnostics),
+            "packages": len(report.packages),
         },
     }
 
@@ -93,13 +95,55 @@ def _resource(ref: ResourceRef | None) -> JsonObject | None:
 
 def _package(pkg: Package) -> JsonObject:
     return {
+        "id": _opt(pkg.id),
         "name": pkg.name,
         "version": pkg.version,
         "ecosystem": pkg.ecosystem,
         "purl": _opt(pkg.purl),
+        "source_name": _opt(pkg.source_name),
+        "source_version": _opt(pkg.source_version),
+        "arch": _opt(pkg.arch),
+        "licenses": list(pkg.licenses),
         "found_by": _opt(pkg.found_by),
+        "layer": _layer(pkg.layer) if pkg.layer is not None else None,
         "locations": [_location(loc) for loc in pkg.locations],
+        "depends_on": list(pkg.depends_on),
+        "dev": pkg.dev,
         "metadata": _metadata(pkg.metadata),
+    }
+
+
+def _layer(ref: LayerRef) -> JsonObject:
+    return {"index": ref.index, "digest": _opt(ref.digest), "diff_id": _opt(ref.diff_id),
+            "created_by": _opt(ref.created_by)}
+
+
+def _artifact(art: Artifact | None) -> JsonObject | None:
+    if art is None:
+        return None
+    os_info = art.os
+    cfg = art.config
+    return {
+        "kind": art.kind,
+        "name": art.name,
+        "digest": _opt(art.digest),
+        "config_digest": _opt(art.config_digest),
+        "repo_tags": list(art.repo_tags),
+        "repo_digests": list(art.repo_digests),
+        "os": None if os_info is None else {
+            "family": os_info.family, "version": _opt(os_info.version), "codename": _opt(os_info.codename),
+            "name": _opt(os_info.name), "distroless": os_info.distroless,
+        },
+        "config": None if cfg is None else {
+            "os": _opt(cfg.os), "architecture": _opt(cfg.architecture), "variant": _opt(cfg.variant),
+            "user": _opt(cfg.user), "env": list(cfg.env), "exposed_ports": list(cfg.exposed_ports),
+            "entrypoint": list(cfg.entrypoint), "cmd": list(cfg.cmd), "working_dir": _opt(cfg.working_dir),
+            "labels": {k: v for k, v in cfg.labels}, "healthcheck": list(cfg.healthcheck),
+            "created": _opt(cfg.created),
+            "history": [{"created": _opt(h.created), "created_by": _opt(h.created_by), "comment": _opt(h.comment),
+                         "empty_layer": h.empty_layer} for h in cfg.history],
+        },
+        "layers": [_layer(ref) for ref in art.layers],
     }
 
 
