@@ -1,0 +1,1 @@
+"""Alpine (and Wolfi/Chainguard) packages: the apk installed database."""
