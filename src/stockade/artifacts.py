@@ -55,7 +55,6 @@ def _report(target: str, packages: list[Package], diagnostics: list[Diagnostic],
 def registry_factory(options: ImageOptions) -> Callable[[str], BlobStore]:
     def make(reference: str) -> BlobStore:
         from stockade.source.image import registry
-
         from stockade.source.image.auth import CredentialSource
 
         credentials: CredentialSource = None

@@ -20,6 +20,8 @@ def test_builtin_formatters_in_order() -> None:
         ("table", "text/plain"),
         ("json", "application/json"),
         ("sarif", "application/sarif+json"),
+        ("cyclonedx", "application/vnd.cyclonedx+json"),
+        ("spdx-json", "application/spdx+json"),
     ]
 
 

@@ -63,7 +63,8 @@ def _deb(work: Path, name: str, version: str, files: dict[str, str], source: str
         shutil.rmtree(pkg)
     (pkg / "DEBIAN").mkdir(parents=True)
     control = [
-        f"Package: {name}", f"Version: {version}", "Architecture: all", "Maintainer: stockade tests <tests@stockade.dev>",
+        f"Package: {name}", f"Version: {version}", "Architecture: all",
+        "Maintainer: stockade tests <tests@stockade.dev>",
         "Priority: optional", "Section: misc", f"Description: stockade test fixture {name}",
     ]
     if source:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import builder  # noqa: E402
+import builder
 
 REPO = Path(__file__).resolve().parents[2]
 

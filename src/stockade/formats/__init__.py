@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Protocol, TextIO
 
+from stockade.formats.cyclonedx import CycloneDxFormatter
 from stockade.formats.jsonreport import JsonFormatter
 from stockade.formats.sarif import SarifFormatter
+from stockade.formats.spdx import SpdxJsonFormatter
 from stockade.formats.table import TableFormatter
 from stockade.model import Report
 
@@ -37,6 +39,8 @@ FORMATTERS: tuple[Formatter, ...] = (
     TableFormatter(),
     JsonFormatter(),
     SarifFormatter(),
+    CycloneDxFormatter(),
+    SpdxJsonFormatter(),
 )
 
 
@@ -51,9 +55,11 @@ def get_formatter(name: str) -> Formatter:
 
 __all__ = [
     "FORMATTERS",
+    "CycloneDxFormatter",
     "Formatter",
     "JsonFormatter",
     "SarifFormatter",
+    "SpdxJsonFormatter",
     "TableFormatter",
     "get_formatter",
 ]
