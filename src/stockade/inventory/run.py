@@ -156,7 +156,16 @@ class _Renaming:
 
 
 def _relocate(pkg: Package, old: str, new: str) -> Package:
-    return replace(pkg, locations=tuple(replace(loc, path=new) if loc.path == old else loc for loc in pkg.locations))
+    """Locations under ``old`` (the file itself, or an archive member ``old!/...``) moved to ``new``."""
+
+    def moved(path: str) -> str:
+        if path == old:
+            return new
+        if path.startswith(old + "!/"):
+            return new + path[len(old):]
+        return path
+
+    return replace(pkg, locations=tuple(replace(loc, path=moved(loc.path)) for loc in pkg.locations))
 
 
 def _tmp_dir(cache_dir: str | None) -> str | None:

@@ -1,0 +1,1 @@
+""".NET: ``*.deps.json`` files of built applications and NuGet ``packages.lock.json`` lockfiles."""

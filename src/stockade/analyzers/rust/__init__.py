@@ -1,0 +1,1 @@
+"""Rust: Cargo.lock and the dependency list cargo-auditable embeds in executables."""

@@ -1,0 +1,4 @@
+package colour
+
+// Red is a colour.
+func Red() string { return "red" }
