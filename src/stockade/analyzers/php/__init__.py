@@ -1,0 +1,1 @@
+"""PHP Composer packages: installed ``vendor/composer/installed.json`` and ``composer.lock``."""

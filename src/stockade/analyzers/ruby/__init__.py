@@ -1,0 +1,1 @@
+"""Ruby gems: installed specifications (``specifications/*.gemspec``) and ``Gemfile.lock``."""
