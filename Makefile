@@ -24,8 +24,12 @@ demo: $(BIN)/stockade
 	-$(BIN)/stockade config examples/insecure
 	@echo "== stockade config examples/hardened"
 	$(BIN)/stockade config examples/hardened
-	$(BIN)/stockade config examples/insecure --format sarif --output stockade-demo.sarif
+	$(BIN)/stockade config examples/insecure --format sarif --output stockade-demo.sarif stockade-demo.cdx.json
 	@echo "SARIF report written to stockade-demo.sarif"
+	@echo "== stockade fs examples/hardened --list-all-pkgs  (packages its lockfiles declare)"
+	$(BIN)/stockade fs examples/hardened --list-all-pkgs --no-cache
+	$(BIN)/stockade fs examples/hardened --format cyclonedx --output stockade-demo.cdx.json --no-cache
+	@echo "CycloneDX SBOM written to stockade-demo.cdx.json"
 
 ## system-deps: install the Debian packages the image tests need (only those missing)
 system-deps:
@@ -62,5 +66,9 @@ rules-doc: $(BIN)/stockade
 bench: $(BIN)/stockade
 	$(BIN)/python benchmarks/config_bench.py
 
+## bench-image: image inventory against the floor of reading the image once (builds a real >= 300 MB image)
+bench-image: $(BIN)/stockade system-deps
+	$(BIN)/python benchmarks/image_bench.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache stockade-demo.sarif
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache stockade-demo.sarif stockade-demo.cdx.json

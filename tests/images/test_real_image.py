@@ -101,7 +101,7 @@ def _summary(report: Report) -> set[tuple[str, str, str, str, int | None]]:
 def test_docker_archive_gives_the_same_inventory(real_image, oci_report: Report) -> None:  # type: ignore[no-untyped-def]
     report = _scan(str(real_image.docker_archive))
     assert _summary(report) == _summary(oci_report)
-    assert report.artifact is not None and report.artifact.repo_tags == ("stockade/test:test",)
+    assert report.artifact is not None and report.artifact.repo_tags == ("docker.io/stockade/test:test",)
 
 
 def test_gzipped_docker_archive(real_image, oci_report: Report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

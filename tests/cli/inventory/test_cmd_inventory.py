@@ -126,7 +126,7 @@ def test_image_table_summarises_and_lists(capsys: pytest.CaptureFixture[str], im
     assert "Debian GNU/Linux 12 (bookworm)" in out and "10001" in out
     assert "Packages: 3 (deb 2, pypi 1) (--list-all-pkgs lists them)" in out
     code, out, _ = run(capsys, "image", f"{image}:1.0", "--no-cache", "--list-all-pkgs")
-    assert "src:glibc 2.36-9+deb12u4 (layer 1)" in out
+    assert "src:glibc" in out and "(layer 1)" in out
     assert "Flask_Login" in out and "(layer 2)" in out
 
 
