@@ -27,9 +27,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-BUILD_VERSION = "4"
+BUILD_VERSION = "6"
 MIRROR = os.environ.get("STOCKADE_TEST_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-TOOLS = ("debootstrap", "umoci", "skopeo", "dpkg-deb", "go", "npm")
+TOOLS = ("debootstrap", "umoci", "skopeo", "dpkg-deb", "go", "npm", "gcc", "objcopy", "rpmbuild", "rpm")
 TAG = "test"
 
 PIP_PACKAGES = ("six==1.16.0", "idna==3.7")
@@ -169,6 +169,77 @@ def _layer_languages(work: Path, rootfs: Path) -> None:
         """))
 
 
+def _layer_more_ecosystems(work: Path, rootfs: Path) -> None:
+    """Composer's installed.json, a .NET deps.json, a cargo-auditable binary and an rpm database."""
+    vendor = rootfs / "srv/php/vendor/composer"
+    vendor.mkdir(parents=True, exist_ok=True)
+    (vendor / "installed.json").write_text(json.dumps({"packages": [
+        {"name": "monolog/monolog", "version": "3.5.0", "version_normalized": "3.5.0.0", "type": "library",
+         "license": ["MIT"], "require": {"php": ">=8.1", "psr/log": "^2.0 || ^3.0"}},
+        {"name": "psr/log", "version": "3.0.0", "version_normalized": "3.0.0.0", "license": ["MIT"]},
+    ], "dev": True, "dev-package-names": []}, indent=4))
+    dotnet = rootfs / "srv/dotnet"
+    dotnet.mkdir(parents=True, exist_ok=True)
+    (dotnet / "WebApp.deps.json").write_text(json.dumps({
+        "runtimeTarget": {"name": ".NETCoreApp,Version=v8.0", "signature": ""},
+        "targets": {".NETCoreApp,Version=v8.0": {
+            "WebApp/1.0.0": {"dependencies": {"Newtonsoft.Json": "13.0.3"}, "runtime": {"WebApp.dll": {}}},
+            "Newtonsoft.Json/13.0.3": {"runtime": {"lib/net6.0/Newtonsoft.Json.dll": {
+                "assemblyVersion": "13.0.0.0", "fileVersion": "13.0.3.27908"}}},
+        }},
+        "libraries": {
+            "WebApp/1.0.0": {"type": "project", "serviceable": False, "sha512": ""},
+            "Newtonsoft.Json/13.0.3": {"type": "package", "serviceable": True, "sha512": "sha512-(elided)",
+                                       "path": "newtonsoft.json/13.0.3",
+                                       "hashPath": "newtonsoft.json.13.0.3.nupkg.sha512"},
+        },
+    }, indent=2))
+    # A Rust-style binary with the dependency list cargo-auditable embeds (zlib JSON in a .dep-v0 section).
+    import zlib
+
+    csrc = work / "audited.c"
+    csrc.write_text("int main(void) { return 0; }\n")
+    plain = work / "audited-plain"
+    _run("gcc", "-O1", "-o", plain, csrc)
+    audit = {"packages": [
+        {"name": "audited-app", "version": "0.3.0", "source": "local", "dependencies": [1], "root": True},
+        {"name": "serde", "version": "1.0.197", "source": "crates.io"},
+    ]}
+    payload = work / "dep-v0.bin"
+    payload.write_bytes(zlib.compress(json.dumps(audit).encode()))
+    _run("objcopy", "--add-section", f".dep-v0={payload}", plain, rootfs / "usr/local/bin/audited-app")
+    # An rpm database written by rpm itself, for a package built with rpmbuild.
+    spec = work / "stockade-rpm-fixture.spec"
+    spec.write_text(textwrap.dedent("""\
+        Name:           stockade-rpm-fixture
+        Epoch:          2
+        Version:        1.4.0
+        Release:        3.el9
+        Summary:        stockade test fixture
+        License:        MIT AND Apache-2.0
+        BuildArch:      noarch
+
+        %description
+        A fixture package for the image tests.
+
+        %install
+        mkdir -p %{buildroot}/usr/share/stockade-rpm-fixture
+        echo fixture > %{buildroot}/usr/share/stockade-rpm-fixture/README
+
+        %files
+        /usr/share/stockade-rpm-fixture
+        """))
+    env = {**os.environ, "HOME": str(work), "LC_ALL": "C"}
+    top = work / "rpmbuild"
+    _run("rpmbuild", "-bb", "--quiet", "--define", f"_topdir {top}", "--define", "debug_package %{nil}",
+         "--define", "__os_install_post %{nil}", "--define", "_build_id_links none", spec, env=env)
+    rpms = sorted(top.glob("RPMS/*/*.rpm"))
+    dbpath = rootfs / "var/lib/rpm"
+    dbpath.mkdir(parents=True, exist_ok=True)
+    _run("rpm", "--dbpath", dbpath, "--initdb", env=env)
+    _run("rpm", "--dbpath", dbpath, "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature", *rpms, env=env)
+
+
 def _layer_bulk(rootfs: Path, megabytes: int) -> None:
     """Realistic bulk: copies of this machine's shared libraries and docs, up to ``megabytes``."""
     target = rootfs / "opt/bulk"
@@ -225,6 +296,7 @@ def build(cache_root: Path, *, bulk_mb: int = 0) -> BuiltImage:
     _layer_packages(work, bundle / "rootfs")
     _repack(layout, bundle, "dpkg -i stockade-fixture-*.deb python3-fixturelib.deb && dpkg --purge adduser")
     _layer_languages(work, bundle / "rootfs")
+    _layer_more_ecosystems(work, bundle / "rootfs")
     _repack(layout, bundle, "pip install six idna; npm install; go build; gems and jars")
     if bulk_mb:
         _layer_bulk(bundle / "rootfs", bulk_mb)

@@ -70,6 +70,11 @@ def test_language_packages_of_every_installed_ecosystem(oci_report: Report) -> N
         ("golang", "example.com/fixturelib", "v1.2.3", 2),
         ("maven", "org.apache.commons:commons-text", "1.10.0", 2),
         ("gem", "rack", "2.2.8", 2),
+        ("composer", "monolog/monolog", "3.5.0", 2),
+        ("composer", "psr/log", "3.0.0", 2),
+        ("nuget", "Newtonsoft.Json", "13.0.3", 2),
+        ("cargo", "serde", "1.0.197", 2),
+        ("rpm", "stockade-rpm-fixture", "2:1.4.0-3.el9", 2),
     }
     missing = {e for e in expected if e not in found}
     assert not missing
@@ -131,3 +136,42 @@ def test_second_scan_reads_every_layer_from_the_cache(real_image, cache_dir: str
     assert messages[-1] == "3 layers, 3 cached"
     assert _summary(first) == _summary(second)
     assert first.diagnostics == second.diagnostics
+
+
+def _round_trip_key(report: Report) -> set[tuple[str, str, str, str, str, str, int | None]]:
+    return {(p.ecosystem, p.name, p.version, p.purl, p.source_name, p.source_version,
+             p.layer.index if p.layer else None) for p in report.packages}
+
+
+def test_cyclonedx_of_the_real_image_is_valid_and_reads_back(oci_report: Report, tmp_path: Path) -> None:
+    import io
+
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    from stockade.formats import CycloneDxFormatter
+
+    out = io.StringIO()
+    CycloneDxFormatter().render(oci_report, out)
+    errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(out.getvalue(), all_errors=True)
+    assert errors is None, "\n".join(str(e) for e in errors)
+    path = tmp_path / "image.cdx.json"
+    path.write_text(out.getvalue())
+    assert _round_trip_key(artifacts.scan_sbom(str(path))) == _round_trip_key(oci_report)
+
+
+def test_spdx_of_the_real_image_is_valid_and_reads_back(oci_report: Report, tmp_path: Path) -> None:
+    import io
+
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    from stockade.formats import SpdxJsonFormatter
+
+    out = io.StringIO()
+    SpdxJsonFormatter().render(oci_report, out)
+    path = tmp_path / "image.spdx.json"
+    path.write_text(out.getvalue())
+    messages = validate_full_spdx_document(parse_file(str(path)), "SPDX-2.3")
+    assert not messages, "\n".join(m.validation_message for m in messages[:20])
+    assert _round_trip_key(artifacts.scan_sbom(str(path))) == _round_trip_key(oci_report)
