@@ -23,6 +23,10 @@ BLOCK = 512
 CHUNK = 1024 * 1024  # compressed bytes read at a time
 MAX_META = 1024 * 1024  # GNU long names and PAX headers larger than this are hostile
 DEFAULT_MAX_OUTPUT = 64 * 1024**3  # uncompressed bytes of one layer before we call it a bomb
+# Real layers compress a few times, rarely more than 50:1; gzip's ceiling is about 1030:1 (all zeros).
+# Beyond RATIO_FLOOR bytes of output, a stream that expands more than DEFAULT_MAX_RATIO times is a bomb.
+DEFAULT_MAX_RATIO = 500
+RATIO_FLOOR = 256 * 1024 * 1024
 
 # Entry types.
 REGULAR = "file"
@@ -52,10 +56,14 @@ class TarError(Exception):
 class _Reader:
     """A forward-only reader of decompressed bytes with exact reads and cheap skips."""
 
-    def __init__(self, raw: BinaryIO, codec: str, head: bytes, max_output: int) -> None:
-        self._raw = raw
+    def __init__(self, raw: BinaryIO, codec: str, head: bytes, max_output: int,
+                 max_ratio: int = DEFAULT_MAX_RATIO) -> None:
+        self._raw = _Counting(raw)
+        self._max_ratio = max_ratio
+        raw = self._raw  # type: ignore[assignment]
         self._codec = codec
         self._pending = head  # compressed bytes read while sniffing
+        self._head_bytes = head
         self._buf = b""
         self._pos = 0
         self.offset = 0  # decompressed bytes consumed by the caller
@@ -90,6 +98,12 @@ class _Reader:
                 if self._produced > self._max_output:
                     raise TarError(
                         f"layer expands beyond {self._max_output} bytes (decompression bomb?)", self.offset
+                    )
+                if (self._codec != "plain" and self._produced > RATIO_FLOOR
+                        and self._produced > self._max_ratio * (self._raw.count + len(self._head_bytes))):
+                    raise TarError(
+                        f"layer expands more than {self._max_ratio} times its compressed size "
+                        "(decompression bomb)", self.offset
                     )
                 return data
         return b""
@@ -208,6 +222,28 @@ class _Reader:
         """Read to the end of the compressed stream (so a digest over the raw bytes covers all of them)."""
         while self._fill():
             pass
+
+
+class _Counting:
+    """Counts the compressed bytes read (for the expansion-ratio check)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        self.count += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def seekable(self) -> bool:
+        return _seekable(self._raw)
 
 
 class _Chain:
