@@ -53,7 +53,8 @@ def _layout(root: Path, blobs: list[bytes], diff_ids: list[str]) -> str:
 
 @pytest.fixture()
 def evil_image(tmp_path: Path) -> str:
-    good = tar_bytes([E("usr/lib/os-release", OS_RELEASE), E("etc/os-release", kind="symlink", link="../usr/lib/os-release"),
+    good = tar_bytes([E("usr/lib/os-release", OS_RELEASE),
+                      E("etc/os-release", kind="symlink", link="../usr/lib/os-release"),
                       E("var/lib/dpkg/status", STATUS)])
     evil = tar_bytes([
         E("../../../../tmp/stockade-escape.txt", b"escaped"),  # climbs out of the root
