@@ -22,7 +22,7 @@ from stockade.analyzers import AnalysisResult, Analyzer
 from stockade.inventory.layer import LayerScan
 from stockade.model import Diagnostic, DiagnosticLevel, Location, OSInfo, Package
 
-FORMAT = 1  # bump when the stored shape changes
+FORMAT = 2  # bump when the stored shape changes, or analyzers' output changes all at once
 
 
 def cache_key(digest: str, diff_id: str, analyzers: Iterable[Analyzer], target: str) -> str:

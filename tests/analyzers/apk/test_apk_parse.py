@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from stockade.analyzers._base import BytesFile
+from stockade.analyzers._base import MAX_DIAGNOSTICS, BytesFile
 from stockade.analyzers.apk.analyzer import ANALYZERS, APK
-from stockade.analyzers.apk.parse import MAX_DIAGNOSTICS, parse_installed
+from stockade.analyzers.apk.parse import parse_installed
 from stockade.model import Location, Package
 
 TESTDATA = Path(__file__).parent / "testdata"

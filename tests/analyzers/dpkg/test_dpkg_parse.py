@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from stockade.analyzers._base import BytesFile
+from stockade.analyzers._base import MAX_DIAGNOSTICS, BytesFile
 from stockade.analyzers.dpkg.analyzer import ANALYZERS, DPKG, DPKG_COPYRIGHT, DPKG_FILES
 from stockade.analyzers.dpkg.parse import (
-    MAX_DIAGNOSTICS,
     parse_copyright,
     parse_file_list,
     parse_md5sums,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stockade.analyzers._base import MAX_DIAGNOSTICS
 from stockade.analyzers.node import parse
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -178,7 +179,7 @@ def test_unreadable(data: bytes, message: str) -> None:
 def test_classic_garbage_is_capped() -> None:
     result = parse.parse_yarn_lock("yarn.lock", bytes(range(1, 256)) * 400)
     assert result.packages == ()
-    assert 1 <= len(result.diagnostics) <= parse.MAX_DIAGNOSTICS + 1
+    assert 1 <= len(result.diagnostics) <= MAX_DIAGNOSTICS + 1
 
 
 # --- hostile input: berry -------------------------------------------------------------------------

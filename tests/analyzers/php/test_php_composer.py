@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stockade.analyzers._base import MAX_DIAGNOSTICS, Parser
 from stockade.analyzers.php import parse
 from stockade.model import Location
 
@@ -83,7 +84,7 @@ PARSERS = [parse.parse_installed_json, parse.parse_composer_lock]
     [b"", b'{"packages": [{"name": "psr/log", "vers', b"\x89PNG\r\n\x1a\n\x00", b"[" * 3000 + b"]" * 3000],
     ids=["empty", "truncated", "binary", "nested"],
 )
-def test_invalid_json(parser: parse.Parser, data: bytes) -> None:
+def test_invalid_json(parser: Parser, data: bytes) -> None:
     result = parser("composer.lock", data)
     assert result.packages == ()
     (diag,) = result.diagnostics
@@ -99,7 +100,7 @@ def test_invalid_json(parser: parse.Parser, data: bytes) -> None:
         (parse.parse_composer_lock, b'{"content-hash": "x"}', "not a composer.lock: no packages or packages-dev"),
     ],
 )
-def test_not_composer_files(parser: parse.Parser, data: bytes, message: str) -> None:
+def test_not_composer_files(parser: Parser, data: bytes, message: str) -> None:
     result = parser("x.json", data)
     assert result.packages == ()
     (diag,) = result.diagnostics
@@ -153,5 +154,5 @@ def test_same_package_twice_gets_distinct_ids() -> None:
 def test_many_bad_entries_are_capped() -> None:
     data = b"[" + b",".join([b"1"] * 500) + b"]"
     result = parse.parse_installed_json("vendor/composer/installed.json", data)
-    assert len(result.diagnostics) == parse.MAX_DIAGNOSTICS + 1
+    assert len(result.diagnostics) == MAX_DIAGNOSTICS + 1
     assert result.diagnostics[-1].message == "450 more problems in this file not shown"

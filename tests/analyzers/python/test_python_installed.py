@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stockade.analyzers._base import MAX_DIAGNOSTICS
 from stockade.analyzers.python import parse
 from stockade.model import Location
 
@@ -134,7 +135,7 @@ def test_garbage_lines_are_capped() -> None:
     data = b"\n".join(b"garbage line %d" % i for i in range(500))
     result = parse.parse_egg_info("g.egg-info", data)
     assert result.packages == ()
-    assert len(result.diagnostics) == parse.MAX_DIAGNOSTICS + 2  # the cap, the missing Name, the summary
+    assert len(result.diagnostics) == MAX_DIAGNOSTICS + 2  # the cap, the missing Name, the summary
     assert [d.message for d in result.diagnostics[-2:]] == [
         "no Name and Version headers: not a distribution's metadata",
         "450 more problems in this file not shown",

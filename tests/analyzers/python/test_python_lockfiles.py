@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stockade.analyzers._base import Parser
 from stockade.analyzers.python import parse
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -171,7 +172,7 @@ TOML_PARSERS = [parse.parse_poetry_lock, parse.parse_uv_lock]
 
 
 @pytest.mark.parametrize("parser", TOML_PARSERS, ids=["poetry", "uv"])
-def test_truncated_toml(parser: parse.Parser) -> None:
+def test_truncated_toml(parser: Parser) -> None:
     data = b'version = 1\n\n[[package]]\nname = "idna"\nversion = "3.'
     result = parser("x.lock", data)
     assert result.packages == ()
@@ -181,7 +182,7 @@ def test_truncated_toml(parser: parse.Parser) -> None:
 
 
 @pytest.mark.parametrize("parser", TOML_PARSERS, ids=["poetry", "uv"])
-def test_malformed_toml(parser: parse.Parser) -> None:
+def test_malformed_toml(parser: Parser) -> None:
     data = b'version = 1\n[[package]]\nname "idna"\nversion = "3.6"\n'
     result = parser("x.lock", data)
     assert result.packages == ()
@@ -191,7 +192,7 @@ def test_malformed_toml(parser: parse.Parser) -> None:
 
 
 @pytest.mark.parametrize("parser", TOML_PARSERS, ids=["poetry", "uv"])
-def test_empty_toml(parser: parse.Parser) -> None:
+def test_empty_toml(parser: Parser) -> None:
     result = parser("x.lock", b"")
     assert result.packages == ()
     assert len(result.diagnostics) == 1
@@ -199,7 +200,7 @@ def test_empty_toml(parser: parse.Parser) -> None:
 
 
 @pytest.mark.parametrize("parser", TOML_PARSERS, ids=["poetry", "uv"])
-def test_deeply_nested_toml(parser: parse.Parser) -> None:
+def test_deeply_nested_toml(parser: Parser) -> None:
     data = b"version = 1\nx = " + b"[" * 100_000 + b"]" * 100_000 + b"\n"
     result = parser("x.lock", data)
     assert result.packages == ()
@@ -207,13 +208,13 @@ def test_deeply_nested_toml(parser: parse.Parser) -> None:
 
 
 @pytest.mark.parametrize("parser", TOML_PARSERS, ids=["poetry", "uv"])
-def test_binary_toml(parser: parse.Parser) -> None:
+def test_binary_toml(parser: Parser) -> None:
     result = parser("x.lock", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     assert [d.message for d in result.diagnostics] == ["not a text file (it contains NUL bytes)"]
 
 
 @pytest.mark.parametrize("parser", TOML_PARSERS, ids=["poetry", "uv"])
-def test_huge_line_toml(parser: parse.Parser) -> None:
+def test_huge_line_toml(parser: Parser) -> None:
     data = b'version = 1\n[[package]]\nname = "' + b"x" * 5_000_000 + b'"\n[[package]]\nname = "six"\nversion = "1"\n'
     result = parser("x.lock", data)
     assert [(p.name, p.version) for p in result.packages] == [("six", "1")]
@@ -221,7 +222,7 @@ def test_huge_line_toml(parser: parse.Parser) -> None:
 
 
 @pytest.mark.parametrize("parser", TOML_PARSERS, ids=["poetry", "uv"])
-def test_wrong_types_toml(parser: parse.Parser) -> None:
+def test_wrong_types_toml(parser: Parser) -> None:
     result = parser("x.lock", b'version = 1\npackage = "nope"\n')
     assert [d.message for d in result.diagnostics] == ["'package' is not an array of tables"]
     data = b'version = 1\npackage = [1, {name = 2, version = "1"}, {name = "six", version = "1.16.0"}]\n'

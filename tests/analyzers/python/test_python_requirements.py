@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stockade.analyzers._base import MAX_DIAGNOSTICS
 from stockade.analyzers.python import parse
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -95,7 +96,7 @@ def test_truncated_in_a_continuation() -> None:
 def test_many_bad_lines_are_capped() -> None:
     data = b"\n".join([b"%%%"] * 300)
     result = parse.parse_requirements("requirements.txt", data)
-    assert len(result.diagnostics) == parse.MAX_DIAGNOSTICS + 1
+    assert len(result.diagnostics) == MAX_DIAGNOSTICS + 1
     assert result.diagnostics[-1].message == "250 more problems in this file not shown"
 
 

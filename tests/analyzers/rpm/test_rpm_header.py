@@ -6,6 +6,7 @@ import struct
 
 import pytest
 
+from stockade.analyzers._base import MAX_DIAGNOSTICS
 from stockade.analyzers.rpm import parse
 from stockade.analyzers.rpm.parse import (
     HeaderError,
@@ -240,10 +241,10 @@ def test_packages_from_blobs_caps_diagnostics() -> None:
     blobs = [(n, b"junk") for n in range(1, 101)] + [(101, header(*OPENSSL_LIBS))]
     result = packages_from_blobs(PATH, blobs)
     assert [p.name for p in result.packages] == ["openssl-libs"]
-    assert len(result.diagnostics) == parse.MAX_DIAGNOSTICS + 1
+    assert len(result.diagnostics) == MAX_DIAGNOSTICS + 1
     assert result.diagnostics[0].message == (
         "package record 1: header blob of 4 bytes is shorter than its 8-byte preamble")
-    assert result.diagnostics[-1].message == "80 more problems in this database not shown"
+    assert result.diagnostics[-1].message == "50 more problems in this file not shown"
     assert result.owned_files == ("usr/lib64/libcrypto.so.3", "usr/lib64/libssl.so.3",
                                   "usr/share/licenses/openssl-libs")
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stockade.analyzers._base import MAX_DIAGNOSTICS
 from stockade.analyzers.ruby import parse
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -115,15 +116,15 @@ def test_huge_line() -> None:
 def test_garbage_is_capped() -> None:
     result = parse.parse_gemfile_lock("Gemfile.lock", bytes(range(1, 256)) * 1000)
     assert result.packages == ()
-    assert 1 <= len(result.diagnostics) <= parse.MAX_DIAGNOSTICS + 1
-    assert result.diagnostics[-1].message.endswith("not shown") or len(result.diagnostics) <= parse.MAX_DIAGNOSTICS
+    assert 1 <= len(result.diagnostics) <= MAX_DIAGNOSTICS + 1
+    assert result.diagnostics[-1].message.endswith("not shown") or len(result.diagnostics) <= MAX_DIAGNOSTICS
 
 
 def test_deeply_indented_lines() -> None:
     data = b"GEM\n  specs:\n" + b"".join(b" " * (8 + i) + b"x (1)\n" for i in range(100)) + b"    rack (3.0.8)\n"
     result = parse.parse_gemfile_lock("Gemfile.lock", data)
     assert [p.name for p in result.packages] == ["rack"]
-    assert len(result.diagnostics) == parse.MAX_DIAGNOSTICS + 1
+    assert len(result.diagnostics) == MAX_DIAGNOSTICS + 1
     assert result.diagnostics[0].message == "unexpected indentation of 8 spaces"
     assert result.diagnostics[-1].message == "50 more problems in this file not shown"
 

@@ -10,11 +10,10 @@ Pure functions: bytes in, :class:`AnalysisResult` out, never an exception.
 
 from __future__ import annotations
 
-from stockade.analyzers._base import AnalysisResult, decode, diagnostic
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems, decode
+from stockade.model import Location, Package
 
 ECOSYSTEM = "apk"
-MAX_DIAGNOSTICS = 20
 MAX_OWNED_FILES = 2_000_000
 MAX_METADATA_VALUE = 4096
 
@@ -28,15 +27,7 @@ def _short(value: str) -> str:
 def parse_installed(path: str, data: bytes, *, found_by: str = "apk") -> AnalysisResult:
     packages: list[Package] = []
     owned: list[str] = []
-    problems: list[Diagnostic] = []
-    dropped = 0
-
-    def problem(message: str, line: int) -> None:
-        nonlocal dropped
-        if len(problems) < MAX_DIAGNOSTICS:
-            problems.append(diagnostic(path, message, line=line))
-        else:
-            dropped += 1
+    problems = Problems(path)
 
     record: dict[str, str] = {}
     start = 0
@@ -48,7 +39,7 @@ def parse_installed(path: str, data: bytes, *, found_by: str = "apk") -> Analysi
             return
         name, version = record.get("P", ""), record.get("V", "")
         if not name or not version:
-            problem(f"package record without {'P (name)' if not name else 'V (version)'}", start)
+            problems.add(f"package record without {'P (name)' if not name else 'V (version)'}", start)
             return
         packages.append(Package(
             name=name,
@@ -69,7 +60,7 @@ def parse_installed(path: str, data: bytes, *, found_by: str = "apk") -> Analysi
             record, directory = {}, ""
             continue
         if len(line) < 2 or line[1] != ":" or not line[0].isascii() or not line[0].isalpha():
-            problem(f"not a '<letter>:<value>' line: {line[:80]!r}", number)
+            problems.add(f"not a '<letter>:<value>' line: {line[:80]!r}", number)
             continue
         if not record:
             start = number
@@ -78,19 +69,17 @@ def parse_installed(path: str, data: bytes, *, found_by: str = "apk") -> Analysi
             directory = value.strip("/")
         elif letter == "R":
             if not value or "/" in value:
-                problem(f"bad file name in an R line: {value[:80]!r}", number)
+                problems.add(f"bad file name in an R line: {value[:80]!r}", number)
             elif len(owned) < MAX_OWNED_FILES:
                 owned.append(f"{directory}/{value}" if directory else value)
             elif not owned_full:
                 owned_full = True
-                problem(f"more than {MAX_OWNED_FILES} files; the rest is not recorded", number)
+                problems.add(f"more than {MAX_OWNED_FILES} files; the rest is not recorded", number)
         elif letter in record and letter in "PV":
-            problem(f"second {letter} line in one record (missing blank line?)", number)
+            problems.add(f"second {letter} line in one record (missing blank line?)", number)
         else:
             record.setdefault(letter, value)
     finish()
-    if not packages and data.strip() and not problems:
-        problem("no package record found", 1)
-    if dropped:
-        problems.append(diagnostic(path, f"{dropped} more problems in this file not shown"))
-    return AnalysisResult(packages=tuple(packages), diagnostics=tuple(problems), owned_files=tuple(owned))
+    if not packages and data.strip() and not problems.items:
+        problems.add("no package record found", 1)
+    return AnalysisResult(packages=tuple(packages), diagnostics=problems.done(), owned_files=tuple(owned))

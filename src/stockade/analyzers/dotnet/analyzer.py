@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from stockade.analyzers._base import (
-    DECLARED,
-    INSTALLED,
-    AnalysisResult,
-    FileInput,
-    FileTooLarge,
-    FunctionAnalyzer,
-    failed,
-)
+from stockade.analyzers._base import DECLARED, INSTALLED, AnalysisResult, FunctionAnalyzer, reading
 from stockade.analyzers.dotnet.parse import parse_deps_json, parse_packages_lock
 
 MAX_JSON = 32 * 1024 * 1024
@@ -26,25 +16,15 @@ def wants_packages_lock(path: str, size: int, mode: int) -> bool:
     return path == "packages.lock.json" or path.endswith("/packages.lock.json")
 
 
-def _analyze(parse: Callable[[str, bytes, str], AnalysisResult], found_by: str, file: FileInput) -> AnalysisResult:
-    try:
-        data = file.read(MAX_JSON)
-    except FileTooLarge as exc:
-        return failed(file.path, str(exc))
-    except OSError as exc:
-        return failed(file.path, f"cannot read file: {exc}")
-    return parse(file.path, data, found_by)
+def _deps_json(path: str, data: bytes) -> AnalysisResult:
+    return parse_deps_json(path, data, DOTNET_DEPS.id)
 
 
-def analyze_deps_json(file: FileInput) -> AnalysisResult:
-    return _analyze(parse_deps_json, DOTNET_DEPS.id, file)
+def _packages_lock(path: str, data: bytes) -> AnalysisResult:
+    return parse_packages_lock(path, data, NUGET_LOCK.id)
 
 
-def analyze_packages_lock(file: FileInput) -> AnalysisResult:
-    return _analyze(parse_packages_lock, NUGET_LOCK.id, file)
-
-
-DOTNET_DEPS = FunctionAnalyzer("dotnet-deps", 1, INSTALLED, wants_deps_json, analyze_deps_json)
-NUGET_LOCK = FunctionAnalyzer("nuget-lock", 1, DECLARED, wants_packages_lock, analyze_packages_lock)
+DOTNET_DEPS = FunctionAnalyzer("dotnet-deps", 1, INSTALLED, wants_deps_json, reading(_deps_json, MAX_JSON))
+NUGET_LOCK = FunctionAnalyzer("nuget-lock", 1, DECLARED, wants_packages_lock, reading(_packages_lock, MAX_JSON))
 
 ANALYZERS = (DOTNET_DEPS, NUGET_LOCK)

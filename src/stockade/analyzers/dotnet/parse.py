@@ -10,34 +10,13 @@ import bisect
 import re
 from typing import Any
 
-from stockade.analyzers._base import AnalysisResult, diagnostic, failed, load_json
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems, failed, load_json
+from stockade.model import Location, Package
 from stockade.model import purl as purls
 
 ECOSYSTEM = "nuget"
-MAX_DIAGNOSTICS = 20
 MAX_FIELD = 1024
 _ASSET_KINDS = ("runtime", "runtimeTargets", "native")
-
-
-class _Problems:
-    """Diagnostics of one file, at most MAX_DIAGNOSTICS of them (then one saying there were more)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Diagnostic] = []
-        self.dropped = 0
-
-    def add(self, message: str, line: int | None = None) -> None:
-        if len(self.items) < MAX_DIAGNOSTICS:
-            self.items.append(diagnostic(self.path, message, line=line))
-        else:
-            self.dropped += 1
-
-    def result(self) -> tuple[Diagnostic, ...]:
-        if self.dropped:
-            return (*self.items, diagnostic(self.path, f"{self.dropped} further problems not shown"))
-        return tuple(self.items)
 
 
 class _Lines:
@@ -98,7 +77,7 @@ def parse_deps_json(path: str, data: bytes, found_by: str) -> AnalysisResult:
     libraries = doc.get("libraries")
     if not isinstance(libraries, dict):
         return failed(path, "no 'libraries' object")
-    problems = _Problems(path)
+    problems = Problems(path)
     targets = doc.get("targets", {})
     if not isinstance(targets, dict):
         problems.add("'targets' is not an object")
@@ -158,7 +137,7 @@ def parse_deps_json(path: str, data: bytes, found_by: str) -> AnalysisResult:
         pid = ids[key.casefold()]
         packages.append(Package(name, version, ECOSYSTEM, pid, (Location(path, line=line),), found_by, metadata,
                                 id=pid, depends_on=tuple(depends), dev=dev))
-    return AnalysisResult(tuple(packages), problems.result())
+    return AnalysisResult(tuple(packages), problems.done())
 
 
 # --- packages.lock.json --------------------------------------------------------------------------------
@@ -178,7 +157,7 @@ def parse_packages_lock(path: str, data: bytes, found_by: str) -> AnalysisResult
     frameworks = doc.get("dependencies")
     if not isinstance(frameworks, dict):
         return failed(path, "no 'dependencies' object")
-    problems = _Problems(path)
+    problems = Problems(path)
     lines = _Lines(data)
     # key (case-folded name, version) -> [name, version, line, frameworks, direct, depends]
     found: dict[tuple[str, str], tuple[str, str, int | None, list[str], list[bool], list[str]]] = {}
@@ -237,4 +216,4 @@ def parse_packages_lock(path: str, data: bytes, found_by: str) -> AnalysisResult
         edges = list(dict.fromkeys(ids[d] for d in depends if d in ids))
         packages.append(Package(name, version, ECOSYSTEM, pid, (Location(path, line=line),), found_by, metadata,
                                 id=pid, depends_on=tuple(edges)))
-    return AnalysisResult(tuple(packages), problems.result())
+    return AnalysisResult(tuple(packages), problems.done())

@@ -17,11 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from stockade.analyzers._base import AnalysisResult, decode, diagnostic
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems, decode, diagnostic
+from stockade.model import Location, Package
 
 ECOSYSTEM = "deb"
-MAX_DIAGNOSTICS = 20
 MAX_OWNED_FILES = 500_000  # per .list/.md5sums file; the largest real packages list about 100,000 paths
 MAX_METADATA_VALUE = 4096
 
@@ -33,27 +32,6 @@ _SOURCE = re.compile(r"(?P<name>[^\s(]+)\s*(?:\((?P<version>[^)]*)\))?\s*$")
 _FIELD_NAME = re.compile(r"[!-9;-~][!-9;-~]*")  # deb822: printable ASCII but ':' (and not starting with '#'/'-')
 _COMMON_LICENSE = re.compile(r"/usr/share/common-licenses/([A-Za-z0-9][A-Za-z0-9.+_-]*[A-Za-z0-9+])")
 _MD5 = re.compile(r"[0-9a-fA-F]{32}")
-
-
-class Problems:
-    """Diagnostics of one file, capped so that garbage input cannot flood the report."""
-
-    def __init__(self, path: str, limit: int = MAX_DIAGNOSTICS) -> None:
-        self.path = path
-        self.limit = limit
-        self.items: list[Diagnostic] = []
-        self.dropped = 0
-
-    def add(self, message: str, line: int | None = None) -> None:
-        if len(self.items) < self.limit:
-            self.items.append(diagnostic(self.path, message, line=line))
-        else:
-            self.dropped += 1
-
-    def result(self) -> tuple[Diagnostic, ...]:
-        if self.dropped:
-            return (*self.items, diagnostic(self.path, f"{self.dropped} more problems in this file not shown"))
-        return tuple(self.items)
 
 
 @dataclass
@@ -167,7 +145,7 @@ def parse_status(path: str, data: bytes, *, require_status: bool = True, found_b
         packages.append(stanza_package(path, stanza, found_by=found_by))
     if not stanzas and data.strip() and not problems.items:
         problems.add("no deb822 paragraph found")
-    return AnalysisResult(packages=tuple(packages), diagnostics=problems.result())
+    return AnalysisResult(packages=tuple(packages), diagnostics=problems.done())
 
 
 # --- copyright ------------------------------------------------------------------------------------------
@@ -218,10 +196,10 @@ def parse_copyright(path: str, data: bytes, *, found_by: str = "dpkg-copyright")
         return AnalysisResult(diagnostics=(diagnostic(path, "not a usr/share/doc/<package>/copyright path"),))
     licenses, problems = parse_copyright_licenses(path, data)
     if not licenses:
-        return AnalysisResult(diagnostics=problems.result())
+        return AnalysisResult(diagnostics=problems.done())
     package = Package(name=name, version="", ecosystem=ECOSYSTEM, locations=(Location(path),), found_by=found_by,
                       licenses=tuple(licenses), metadata={"kind": "license"})
-    return AnalysisResult(packages=(package,), diagnostics=problems.result())
+    return AnalysisResult(packages=(package,), diagnostics=problems.done())
 
 
 # --- file lists -----------------------------------------------------------------------------------------
@@ -244,7 +222,7 @@ def parse_file_list(path: str, data: bytes) -> AnalysisResult:
             problems.add(f"more than {MAX_OWNED_FILES} paths; the rest is ignored", number)
             break
         owned.append(relative)
-    return AnalysisResult(diagnostics=problems.result(), owned_files=tuple(owned))
+    return AnalysisResult(diagnostics=problems.done(), owned_files=tuple(owned))
 
 
 def parse_md5sums(path: str, data: bytes) -> AnalysisResult:
@@ -263,4 +241,4 @@ def parse_md5sums(path: str, data: bytes) -> AnalysisResult:
             problems.add(f"more than {MAX_OWNED_FILES} paths; the rest is ignored", number)
             break
         owned.append(relative)
-    return AnalysisResult(diagnostics=problems.result(), owned_files=tuple(owned))
+    return AnalysisResult(diagnostics=problems.done(), owned_files=tuple(owned))

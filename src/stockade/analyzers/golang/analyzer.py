@@ -15,11 +15,11 @@ from stockade.analyzers._base import (
     INSTALLED,
     AnalysisResult,
     FileInput,
-    FileTooLarge,
     FunctionAnalyzer,
     decode,
     diagnostic,
     failed,
+    reading,
 )
 from stockade.analyzers._elf import ElfError, open_elf, wants_executable
 from stockade.analyzers.golang.buildinfo import BuildInfoError, read_buildinfo
@@ -60,31 +60,16 @@ def wants_go_sum(path: str, size: int, mode: int) -> bool:
     return path == "go.sum" or path.endswith("/go.sum")
 
 
-def _read_text(file: FileInput) -> str | AnalysisResult:
-    try:
-        return decode(file.read(MAX_MANIFEST))
-    except FileTooLarge as exc:
-        return failed(file.path, str(exc))
-    except OSError as exc:
-        return failed(file.path, f"cannot read file: {exc}")
+def _go_mod(path: str, data: bytes) -> AnalysisResult:
+    return parse_go_mod(path, decode(data), GO_MOD.id)
 
 
-def analyze_go_mod(file: FileInput) -> AnalysisResult:
-    text = _read_text(file)
-    if isinstance(text, AnalysisResult):
-        return text
-    return parse_go_mod(file.path, text, GO_MOD.id)
-
-
-def analyze_go_sum(file: FileInput) -> AnalysisResult:
-    text = _read_text(file)
-    if isinstance(text, AnalysisResult):
-        return text
-    return parse_go_sum(file.path, text, GO_SUM.id)
+def _go_sum(path: str, data: bytes) -> AnalysisResult:
+    return parse_go_sum(path, decode(data), GO_SUM.id)
 
 
 GO_BINARY = FunctionAnalyzer("go-binary", 1, INSTALLED, wants_executable, analyze_go_binary)
-GO_MOD = FunctionAnalyzer("go-mod", 1, DECLARED, wants_go_mod, analyze_go_mod)
-GO_SUM = FunctionAnalyzer("go-sum", 1, DECLARED, wants_go_sum, analyze_go_sum)
+GO_MOD = FunctionAnalyzer("go-mod", 1, DECLARED, wants_go_mod, reading(_go_mod, MAX_MANIFEST))
+GO_SUM = FunctionAnalyzer("go-sum", 1, DECLARED, wants_go_sum, reading(_go_sum, MAX_MANIFEST))
 
 ANALYZERS = (GO_BINARY, GO_MOD)

@@ -9,37 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from stockade.analyzers._base import AnalysisResult, diagnostic
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems
+from stockade.model import Location, Package
 from stockade.model import purl as purls
 
 ECOSYSTEM = "golang"
 MAX_LINE = 64 * 1024
-MAX_DIAGNOSTICS = 20
 # build settings worth keeping on the main module (the rest are compiler flags)
 _KEPT_SETTINGS = frozenset({"GOOS", "GOARCH", "CGO_ENABLED", "vcs", "vcs.revision", "vcs.time", "vcs.modified"})
 _DIRECTIVES = frozenset({"module", "go", "toolchain", "godebug", "require", "exclude", "replace", "retract",
                          "tool", "ignore"})
-
-
-class _Problems:
-    """Diagnostics of one file, at most MAX_DIAGNOSTICS of them (then one saying there were more)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Diagnostic] = []
-        self.dropped = 0
-
-    def add(self, message: str, line: int | None = None) -> None:
-        if len(self.items) < MAX_DIAGNOSTICS:
-            self.items.append(diagnostic(self.path, message, line=line))
-        else:
-            self.dropped += 1
-
-    def result(self) -> tuple[Diagnostic, ...]:
-        if self.dropped:
-            return (*self.items, diagnostic(self.path, f"{self.dropped} further problems not shown"))
-        return tuple(self.items)
 
 
 def go_purl(module: str, version: str) -> str:
@@ -137,7 +116,7 @@ def parse_modinfo(path: str, go_version: str, modinfo: str, found_by: str) -> An
     ``stdlib`` at the toolchain version.
     """
     info = parse_modinfo_text(modinfo)
-    problems = _Problems(path)
+    problems = Problems(path)
     for message in info.problems:
         problems.add(f"Go module information: {message}")
     arch = info.settings.get("GOARCH", "")
@@ -193,7 +172,7 @@ def parse_modinfo(path: str, go_version: str, modinfo: str, found_by: str) -> An
         else:
             packages.insert(0, Package(main.path, main.version, ECOSYSTEM, purl, loc, found_by, metadata,
                                        arch=arch, id=unique(purl), depends_on=tuple(dep_ids)))
-    return AnalysisResult(tuple(packages), problems.result())
+    return AnalysisResult(tuple(packages), problems.done())
 
 
 # --- go.mod ------------------------------------------------------------------------------------------
@@ -280,7 +259,7 @@ def parse_go_mod(path: str, text: str, found_by: str) -> AnalysisResult:
     module itself is not a package (it has no version); ``exclude``, ``retract`` and the ``go`` and
     ``toolchain`` lines (a minimum, not the toolchain that builds) are not reported.
     """
-    problems = _Problems(path)
+    problems = Problems(path)
     requires: list[_Require] = []
     replaces: list[_Replace] = []
     block: str | None = None
@@ -358,7 +337,7 @@ def parse_go_mod(path: str, text: str, found_by: str) -> AnalysisResult:
         seen.add(pid)
         packages.append(Package(name, version, ECOSYSTEM, purl, (Location(path, line=req.line),), found_by,
                                 metadata, id=pid))
-    return AnalysisResult(tuple(packages), problems.result())
+    return AnalysisResult(tuple(packages), problems.done())
 
 
 # --- go.sum ------------------------------------------------------------------------------------------
@@ -371,7 +350,7 @@ def parse_go_sum(path: str, text: str, found_by: str) -> AnalysisResult:
     the same (a go.sum is a superset of the build list, which is why it is only a fallback source). The
     ``h1:`` hash of the module content goes into ``metadata["sum"]`` when present.
     """
-    problems = _Problems(path)
+    problems = Problems(path)
     order: list[tuple[str, str]] = []
     lines: dict[tuple[str, str], int] = {}
     sums: dict[tuple[str, str], str] = {}
@@ -404,4 +383,4 @@ def parse_go_sum(path: str, text: str, found_by: str) -> AnalysisResult:
         metadata = {"sum": sums[(module, version)]} if (module, version) in sums else {}
         packages.append(Package(module, version, ECOSYSTEM, purl, (Location(path, line=lines[(module, version)]),),
                                 found_by, metadata, id=purl))
-    return AnalysisResult(tuple(packages), problems.result())
+    return AnalysisResult(tuple(packages), problems.done())

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-from stockade.analyzers._base import (
-    DECLARED,
-    INSTALLED,
-    AnalysisResult,
-    FileInput,
-    FileTooLarge,
-    FunctionAnalyzer,
-    failed,
-)
+from stockade.analyzers._base import DECLARED, INSTALLED, AnalysisResult, FileInput, FunctionAnalyzer, failed, reading
 from stockade.analyzers.java.archive import ARCHIVE_SUFFIXES, scan_archive
 from stockade.analyzers.java.parse import parse_pom
 
@@ -33,17 +25,11 @@ def wants_pom(path: str, size: int, mode: int) -> bool:
     return path == "pom.xml" or path.endswith("/pom.xml")
 
 
-def analyze_pom(file: FileInput) -> AnalysisResult:
-    try:
-        data = file.read(MAX_POM)
-    except FileTooLarge as exc:
-        return failed(file.path, str(exc))
-    except OSError as exc:
-        return failed(file.path, f"cannot read file: {exc}")
-    return parse_pom(file.path, data, MAVEN_POM.id)
+def _pom(path: str, data: bytes) -> AnalysisResult:
+    return parse_pom(path, data, MAVEN_POM.id)
 
 
 JAVA_ARCHIVE = FunctionAnalyzer("java-archive", 1, INSTALLED, wants_archive, analyze_archive)
-MAVEN_POM = FunctionAnalyzer("maven-pom", 1, DECLARED, wants_pom, analyze_pom)
+MAVEN_POM = FunctionAnalyzer("maven-pom", 1, DECLARED, wants_pom, reading(_pom, MAX_POM))
 
 ANALYZERS = (JAVA_ARCHIVE, MAVEN_POM)

@@ -20,7 +20,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from stockade.analyzers._base import AnalysisResult, decode, diagnostic
+from stockade.analyzers._base import AnalysisResult, Problems, decode
 from stockade.analyzers.java.parse import (
     package_from_manifest,
     package_from_pom_properties,
@@ -28,7 +28,7 @@ from stockade.analyzers.java.parse import (
     split_bundle_license,
     split_filename,
 )
-from stockade.model import Diagnostic, Package
+from stockade.model import Package
 
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".par", ".sar", ".jpi", ".hpi")
 MAX_DEPTH = 3  # archives nested up to three levels below the file itself are opened
@@ -36,7 +36,6 @@ MAX_MEMBERS = 200_000
 MAX_METADATA = 1024 * 1024  # a manifest or pom.properties
 MAX_NESTED = 64 * 1024 * 1024  # one nested archive, held in memory
 MAX_TOTAL = 512 * 1024 * 1024  # everything decompressed for one file
-MAX_DIAGNOSTICS = 50
 
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError,
                ValueError, zlib.error, KeyError, OverflowError)
@@ -46,15 +45,11 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, Ru
 class _Walk:
     found_by: str
     budget: int
+    problems: Problems
     packages: list[Package] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    dropped: int = 0
 
     def problem(self, path: str, message: str) -> None:
-        if len(self.diagnostics) < MAX_DIAGNOSTICS:
-            self.diagnostics.append(diagnostic(path, message))
-        else:
-            self.dropped += 1
+        self.problems.add(message, where=path)
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, walk: _Walk, where: str) -> bytes | None:
@@ -156,9 +151,6 @@ def _with_licenses(packages: list[Package], attrs: dict[str, str], filename: str
 
 def scan_archive(stream: BinaryIO, path: str, found_by: str) -> AnalysisResult:
     """Packages of the archive at ``path`` (read through ``stream``) and of the archives nested in it."""
-    walk = _Walk(found_by, MAX_TOTAL)
+    walk = _Walk(found_by, MAX_TOTAL, Problems(path))
     _walk(stream, path, path.rpartition("/")[2], 0, walk)
-    diagnostics = list(walk.diagnostics)
-    if walk.dropped:
-        diagnostics.append(diagnostic(path, f"{walk.dropped} further problems not shown"))
-    return AnalysisResult(tuple(walk.packages), tuple(diagnostics))
+    return AnalysisResult(tuple(walk.packages), walk.problems.done())

@@ -11,37 +11,16 @@ import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
 
-from stockade.analyzers._base import AnalysisResult, diagnostic, failed
-from stockade.model import Diagnostic, DiagnosticLevel, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems, failed
+from stockade.model import DiagnosticLevel, Location, Package
 from stockade.model import purl as purls
 
 ECOSYSTEM = "maven"
-MAX_DIAGNOSTICS = 20
 MAX_FIELD = 1024
 MAX_XML_DEPTH = 100
 MAX_XML_ELEMENTS = 200_000
 MAX_XML_TEXT = 64 * 1024  # characters kept per element
 MAX_PROPERTY_ROUNDS = 10
-
-
-class _Problems:
-    """Diagnostics of one file, at most MAX_DIAGNOSTICS of them (then one saying there were more)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Diagnostic] = []
-        self.dropped = 0
-
-    def add(self, message: str, line: int | None = None, level: DiagnosticLevel = DiagnosticLevel.WARNING) -> None:
-        if len(self.items) < MAX_DIAGNOSTICS:
-            self.items.append(diagnostic(self.path, message, line=line, level=level))
-        else:
-            self.dropped += 1
-
-    def result(self) -> tuple[Diagnostic, ...]:
-        if self.dropped:
-            return (*self.items, diagnostic(self.path, f"{self.dropped} further problems not shown"))
-        return tuple(self.items)
 
 
 def maven_package(group: str, artifact: str, version: str, location: str, found_by: str, *,
@@ -370,7 +349,7 @@ def parse_pom(path: str, data: bytes, found_by: str) -> AnalysisResult:
         return failed(path, str(exc), line=exc.line)
     if root.tag != "project":
         return failed(path, f"not a Maven POM (root element {root.tag[:60]!r})", line=root.line)
-    problems = _Problems(path)
+    problems = Problems(path)
     props = _Properties(root)
 
     managed: dict[tuple[str, str], tuple[str, str]] = {}
@@ -397,12 +376,12 @@ def parse_pom(path: str, data: bytes, found_by: str) -> AnalysisResult:
             scope = scope or managed_scope
         if not raw_version:
             problems.add(f"the version of {group}:{artifact} is not declared in this file (a parent POM or an "
-                         "imported BOM manages it)", dep.line, DiagnosticLevel.INFO)
+                         "imported BOM manages it)", dep.line, level=DiagnosticLevel.INFO)
             continue
         version = props.resolve(raw_version)
         if "${" in version:
             problems.add(f"the version {raw_version[:200]} of {group}:{artifact} cannot be resolved from this file",
-                         dep.line, DiagnosticLevel.INFO)
+                         dep.line, level=DiagnosticLevel.INFO)
             continue
         if version[:1] in "[(" or len(version) > MAX_FIELD:
             problems.add(f"the version of {group}:{artifact} is a range or invalid: {version[:200]}", dep.line)
@@ -429,4 +408,4 @@ def parse_pom(path: str, data: bytes, found_by: str) -> AnalysisResult:
             pid = f"{pkg.purl}|{n}"
         seen.add(pid)
         packages.append(dataclasses.replace(pkg, id=pid))
-    return AnalysisResult(tuple(packages), problems.result())
+    return AnalysisResult(tuple(packages), problems.done())

@@ -2,32 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from stockade.analyzers._base import (
-    DECLARED,
-    INSTALLED,
-    AnalysisResult,
-    Analyzer,
-    FileInput,
-    FileTooLarge,
-    FunctionAnalyzer,
-    failed,
-)
+from stockade.analyzers._base import DECLARED, INSTALLED, Analyzer, FunctionAnalyzer, reading
 from stockade.analyzers.node import parse
-
-
-def _reading(parser: parse.Parser) -> Callable[[FileInput], AnalysisResult]:
-    def run(file: FileInput) -> AnalysisResult:
-        try:
-            data = file.read()
-        except FileTooLarge as exc:
-            return failed(file.path, str(exc))
-        except OSError as exc:
-            return failed(file.path, f"could not read the file: {exc}")
-        return parser(file.path, data)
-
-    return run
 
 
 def _project_file(path: str, *names: str) -> bool:
@@ -61,8 +37,8 @@ def wants_pnpm_lock(path: str, size: int, mode: int) -> bool:
 
 
 ANALYZERS: tuple[Analyzer, ...] = (
-    FunctionAnalyzer(parse.PACKAGE_JSON, 1, INSTALLED, wants_package_json, _reading(parse.parse_package_json)),
-    FunctionAnalyzer(parse.NPM_LOCK, 1, DECLARED, wants_package_lock, _reading(parse.parse_package_lock)),
-    FunctionAnalyzer(parse.YARN_LOCK, 1, DECLARED, wants_yarn_lock, _reading(parse.parse_yarn_lock)),
-    FunctionAnalyzer(parse.PNPM_LOCK, 1, DECLARED, wants_pnpm_lock, _reading(parse.parse_pnpm_lock)),
+    FunctionAnalyzer(parse.PACKAGE_JSON, 1, INSTALLED, wants_package_json, reading(parse.parse_package_json)),
+    FunctionAnalyzer(parse.NPM_LOCK, 1, DECLARED, wants_package_lock, reading(parse.parse_package_lock)),
+    FunctionAnalyzer(parse.YARN_LOCK, 1, DECLARED, wants_yarn_lock, reading(parse.parse_yarn_lock)),
+    FunctionAnalyzer(parse.PNPM_LOCK, 1, DECLARED, wants_pnpm_lock, reading(parse.parse_pnpm_lock)),
 )

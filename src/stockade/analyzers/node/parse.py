@@ -22,17 +22,23 @@ copies in the tree); ``depends_on`` lists the ids of resolved direct dependencie
 
 from __future__ import annotations
 
-import functools
-import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from stockade.analyzers._base import EMPTY, AnalysisResult, decode, diagnostic, failed, load_json
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import (
+    EMPTY,
+    AnalysisResult,
+    Problems,
+    clip,
+    decode,
+    failed,
+    load_json,
+    load_yaml,
+    never_raises,
+)
+from stockade.model import Location, Package
 from stockade.model import purl as purls
 
 PACKAGE_JSON = "node-pkg"
@@ -42,55 +48,10 @@ PNPM_LOCK = "pnpm-lock"
 
 ECOSYSTEM = "npm"
 MAX_LINE = 64 * 1024
-MAX_DIAGNOSTICS = 50
-MAX_YAML_DEPTH = 1000  # the C YAML loader recurses without a limit: deeper input is refused before loading
 MAX_INSTALL_PATH = 4096  # longest package-lock "packages" key considered (a file system path)
-
-Parser = Callable[[str, bytes], AnalysisResult]
 
 
 # --- common pieces ----------------------------------------------------------------------------------
-
-
-class _Problems:
-    """The diagnostics of one file, capped so that a garbage file cannot flood the report."""
-
-    __slots__ = ("extra", "items", "path")
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Diagnostic] = []
-        self.extra = 0
-
-    def add(self, message: str, line: int | None = None) -> None:
-        if len(self.items) < MAX_DIAGNOSTICS:
-            self.items.append(diagnostic(self.path, message, line=line))
-        else:
-            self.extra += 1
-
-    def done(self) -> tuple[Diagnostic, ...]:
-        if self.extra:
-            return (*self.items, diagnostic(self.path, f"{self.extra} more problems in this file not shown"))
-        return tuple(self.items)
-
-
-def _never_raises(parse: Parser) -> Parser:
-    """Bad input is normal input: whatever slips past the checks becomes a diagnostic, not an exception."""
-
-    @functools.wraps(parse)
-    def run(path: str, data: bytes) -> AnalysisResult:
-        try:
-            return parse(path, data)
-        except RecursionError:
-            return failed(path, "could not parse: nested too deeply")
-        except Exception as exc:  # a parser never raises: report the input as unreadable instead
-            return failed(path, f"could not parse: {type(exc).__name__}: {exc}")
-
-    return run
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def npm_purl(name: str, version: str) -> str:
@@ -138,7 +99,7 @@ class _Node:
 class _Graph:
     """Lockfile packages by purl: copies of one name and version merge (runtime wins over dev)."""
 
-    def __init__(self, path: str, found_by: str, problems: _Problems) -> None:
+    def __init__(self, path: str, found_by: str, problems: Problems) -> None:
         self.path = path
         self.found_by = found_by
         self.problems = problems
@@ -148,7 +109,7 @@ class _Graph:
             licenses: tuple[str, ...] = ()) -> _Node | None:
         purl = npm_purl(name, version)
         if not purl:
-            self.problems.add(f"invalid package name {_clip(name)!r}", line)
+            self.problems.add(f"invalid package name {clip(name)!r}", line)
             return None
         node = self.nodes.get(purl)
         if node is None:
@@ -204,7 +165,7 @@ def _split_spec(spec: str) -> tuple[str, str]:
 # --- installed: node_modules/**/package.json ----------------------------------------------------------
 
 
-@_never_raises
+@never_raises
 def parse_package_json(path: str, data: bytes) -> AnalysisResult:
     """The package.json of an installed package."""
     doc, error = load_json(data)
@@ -221,7 +182,7 @@ def parse_package_json(path: str, data: bytes) -> AnalysisResult:
         return EMPTY
     purl = npm_purl(name, version)
     if not purl:
-        return failed(path, f"invalid package name {_clip(name)!r}")
+        return failed(path, f"invalid package name {clip(name)!r}")
     package = Package(
         name=name,
         version=version,
@@ -260,10 +221,10 @@ def _lock_packages(graph: _Graph, packages: dict[str, Any]) -> None:
         if key == "" or "node_modules/" not in key:
             continue  # the project itself, or a workspace folder (reported through the link to it)
         if len(key) > MAX_INSTALL_PATH or key.count("node_modules/") > 200:
-            problems.add(f"install path too long: {_clip(key)!r}")
+            problems.add(f"install path too long: {clip(key)!r}")
             continue
         if not isinstance(entry, dict):
-            problems.add(f"packages[{_clip(key)!r}] is not an object")
+            problems.add(f"packages[{clip(key)!r}] is not an object")
             continue
         base, manifest = key, entry
         if entry.get("link") is True:
@@ -276,7 +237,7 @@ def _lock_packages(graph: _Graph, packages: dict[str, Any]) -> None:
         name = declared if isinstance(declared, str) and declared else key.rpartition("node_modules/")[2]
         version = manifest.get("version")
         if not isinstance(version, str) or not version:
-            problems.add(f"packages[{_clip(key)!r}] has no version")
+            problems.add(f"packages[{clip(key)!r}] has no version")
             continue
         dev = entry.get("dev") is True or (manifest is not entry and manifest.get("dev") is True)
         node = graph.add(name, version, dev=dev, licenses=licenses_of(manifest))
@@ -307,11 +268,11 @@ def _lock_dependencies(graph: _Graph, dependencies: dict[str, Any]) -> None:
         scope = (*outer, current)
         for name, entry in current.items():
             if not isinstance(entry, dict):
-                problems.add(f"dependencies[{_clip(name)!r}] is not an object")
+                problems.add(f"dependencies[{clip(name)!r}] is not an object")
                 continue
             version = entry.get("version")
             if not isinstance(version, str) or not version:
-                problems.add(f"dependencies[{_clip(name)!r}] has no version")
+                problems.add(f"dependencies[{clip(name)!r}] has no version")
                 continue
             if version.startswith(("file:", "link:")):
                 continue  # a local folder or tarball of the project
@@ -325,7 +286,7 @@ def _lock_dependencies(graph: _Graph, dependencies: dict[str, Any]) -> None:
                 inner = (*scope, nested)
                 stack.append((nested, scope))
             elif nested is not None:
-                problems.add(f"dependencies of {_clip(name)} are not an object")
+                problems.add(f"dependencies of {clip(name)} are not an object")
             if node is not None:
                 ids[id(entry)] = node.purl
                 plan.append((node, entry, inner))
@@ -344,7 +305,7 @@ def _lock_dependencies(graph: _Graph, dependencies: dict[str, Any]) -> None:
                     break
 
 
-@_never_raises
+@never_raises
 def parse_package_lock(path: str, data: bytes) -> AnalysisResult:
     """``package-lock.json`` or ``npm-shrinkwrap.json``, any lockfileVersion."""
     doc, error = load_json(data)
@@ -352,7 +313,7 @@ def parse_package_lock(path: str, data: bytes) -> AnalysisResult:
         return failed(path, error)
     if not isinstance(doc, dict):
         return failed(path, "package-lock.json is not a JSON object")
-    graph = _Graph(path, NPM_LOCK, _Problems(path))
+    graph = _Graph(path, NPM_LOCK, Problems(path))
     packages, dependencies = doc.get("packages"), doc.get("dependencies")
     if packages is not None:
         if not isinstance(packages, dict):
@@ -461,7 +422,7 @@ def _yarn_classic(graph: _Graph, text: str) -> None:
             block = None
             specs = _yarn_header(body[:-1]) if body.endswith(":") else None
             if specs is None:
-                problems.add(f"malformed package header: {_clip(body)!r}", number)
+                problems.add(f"malformed package header: {clip(body)!r}", number)
                 current = None
                 continue
             current = _YarnEntry(specs, number)
@@ -471,7 +432,7 @@ def _yarn_classic(graph: _Graph, text: str) -> None:
             pair = _yarn_pair(body)
             if current is None or pair is None:
                 what = "field outside a package entry" if current is None else "malformed field"
-                problems.add(f"{what}: {_clip(body)!r}", number)
+                problems.add(f"{what}: {clip(body)!r}", number)
                 continue
             key, value = pair
             if value is None:
@@ -482,7 +443,7 @@ def _yarn_classic(graph: _Graph, text: str) -> None:
             pair = _yarn_pair(body)
             if block is None or pair is None or pair[1] is None:
                 what = "value outside a block" if block is None else "malformed dependency"
-                problems.add(f"{what}: {_clip(body)!r}", number)
+                problems.add(f"{what}: {clip(body)!r}", number)
                 continue
             block[pair[0]] = pair[1]
         else:
@@ -493,7 +454,7 @@ def _yarn_classic(graph: _Graph, text: str) -> None:
     for entry in entries:
         version = entry.fields.get("version")
         if not version:
-            problems.add(f"entry {_clip(entry.specs[0])!r} has no version", entry.line)
+            problems.add(f"entry {clip(entry.specs[0])!r} has no version", entry.line)
             continue
         name, spec_range = _split_spec(entry.specs[0])
         if spec_range.startswith("npm:"):  # an alias: "string-width-cjs@npm:string-width@^4.2.0"
@@ -512,36 +473,11 @@ def _yarn_classic(graph: _Graph, text: str) -> None:
 
 # --- YAML (yarn berry, pnpm) --------------------------------------------------------------------------
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_DEEP_BLOCK = re.compile(rf"^[ \t?-]{{{MAX_YAML_DEPTH},}}", re.MULTILINE)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
-
-
-def _too_deep(text: str) -> bool:
-    """Whether YAML text may nest deeper than MAX_YAML_DEPTH (block indentation or flow brackets)."""
-    if _DEEP_BLOCK.search(text):
-        return True
-    brackets = _NOT_BRACKET.sub("", text)
-    if brackets.count("[") + brackets.count("{") <= MAX_YAML_DEPTH:
-        return False
-    depth = itertools.accumulate(_BRACKET_STEP[char] for char in brackets)
-    return max(depth, default=0) > MAX_YAML_DEPTH
-
 
 def _load_yaml(path: str, text: str) -> tuple[Any, AnalysisResult | None]:
     """The last document of a YAML stream (pnpm may write an env document before the project's)."""
-    if _too_deep(text):
-        return None, failed(path, f"invalid YAML: nested deeper than {MAX_YAML_DEPTH} levels")
-    try:
-        documents = [doc for doc in yaml.load_all(text, Loader=_LOADER) if doc is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["unreadable"])[0]
-        context = getattr(exc, "context", None)
-        message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
-        return None, failed(path, message, line=mark.line + 1 if mark is not None else None)
-    return (documents[-1] if documents else None), None
+    documents, bad = load_yaml(path, text)
+    return (documents[-1] if documents else None), bad
 
 
 def _unquote(key: str) -> str:
@@ -588,11 +524,11 @@ def _yarn_berry(graph: _Graph, text: str, doc: Any) -> None:
             continue
         line = lines.get(str(key))
         if not isinstance(key, str) or not isinstance(entry, dict):
-            problems.add(f"entry {_clip(str(key))!r} is not a mapping", line)
+            problems.add(f"entry {clip(str(key))!r} is not a mapping", line)
             continue
         resolution = entry.get("resolution")
         if not isinstance(resolution, str) or "@" not in resolution[1:]:
-            problems.add(f"entry {_clip(key)!r} has no resolution", line)
+            problems.add(f"entry {clip(key)!r} has no resolution", line)
             continue
         name, reference = _split_spec(resolution)
         descriptors = [part.strip() for part in key.split(",") if part.strip()]
@@ -604,7 +540,7 @@ def _yarn_berry(graph: _Graph, text: str, doc: Any) -> None:
             patches.append((descriptors, name, version))
             continue
         if not version:
-            problems.add(f"entry {_clip(key)!r} has no version", line)
+            problems.add(f"entry {clip(key)!r} has no version", line)
             continue
         node = graph.add(name, version, line=line)
         if node is None:
@@ -636,7 +572,7 @@ def _yarn_berry(graph: _Graph, text: str, doc: Any) -> None:
             graph.link(node, by_descriptor.get(descriptor))
 
 
-@_never_raises
+@never_raises
 def parse_yarn_lock(path: str, data: bytes) -> AnalysisResult:
     """``yarn.lock``: classic (v1) or berry (v2+, YAML), told apart by berry's ``__metadata`` entry."""
     if b"\x00" in data:
@@ -644,7 +580,7 @@ def parse_yarn_lock(path: str, data: bytes) -> AnalysisResult:
     text = decode(data)
     if not text.strip():
         return failed(path, "empty yarn.lock")
-    graph = _Graph(path, YARN_LOCK, _Problems(path))
+    graph = _Graph(path, YARN_LOCK, Problems(path))
     if text.startswith("__metadata:") or "\n__metadata:" in text:
         doc, bad = _load_yaml(path, text)
         if bad is not None:
@@ -705,7 +641,7 @@ def _importer_references(importer: Any, kinds: tuple[str, ...]) -> list[tuple[st
     return out
 
 
-@_never_raises
+@never_raises
 def parse_pnpm_lock(path: str, data: bytes) -> AnalysisResult:
     """``pnpm-lock.yaml`` v5, v6 or v9."""
     if b"\x00" in data:
@@ -716,7 +652,7 @@ def parse_pnpm_lock(path: str, data: bytes) -> AnalysisResult:
         return bad
     if not isinstance(doc, dict) or "lockfileVersion" not in doc:
         return failed(path, "not a pnpm lockfile: no lockfileVersion")
-    problems = _Problems(path)
+    problems = Problems(path)
     graph = _Graph(path, PNPM_LOCK, problems)
     major = _lockfile_major(doc.get("lockfileVersion"))
     snapshots = doc.get("snapshots")
@@ -735,7 +671,7 @@ def parse_pnpm_lock(path: str, data: bytes) -> AnalysisResult:
     def add(key: Any, entry: Any, *, graph_entry: bool) -> None:
         line = lines.get(str(key))
         if not isinstance(key, str) or not isinstance(entry, dict):
-            problems.add(f"entry {_clip(str(key))!r} is not a mapping", line)
+            problems.add(f"entry {clip(str(key))!r} is not a mapping", line)
             return
         name, version = _pnpm_name_version(key, style)
         if isinstance(entry.get("name"), str):
@@ -743,7 +679,7 @@ def parse_pnpm_lock(path: str, data: bytes) -> AnalysisResult:
         if isinstance(entry.get("version"), str):
             version = entry["version"]
         if not name or not version:
-            problems.add(f"cannot read a name and version from {_clip(key)!r}", line)
+            problems.add(f"cannot read a name and version from {clip(key)!r}", line)
             return
         if version.startswith(("link:", "file:")):
             return  # a folder of the project

@@ -13,62 +13,16 @@ are not packages and have no edge).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
 from typing import Any
 
-from stockade.analyzers._base import AnalysisResult, diagnostic, failed, load_json
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems, clip, failed, load_json, never_raises, unique_ids
+from stockade.model import Location, Package
 from stockade.model import purl as purls
 
 INSTALLED_JSON = "php-installed"
 COMPOSER_LOCK = "composer-lock"
 
 ECOSYSTEM = "composer"
-MAX_DIAGNOSTICS = 50
-
-Parser = Callable[[str, bytes], AnalysisResult]
-
-
-class _Problems:
-    """The diagnostics of one file, capped so that a garbage file cannot flood the report."""
-
-    __slots__ = ("extra", "items", "path")
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Diagnostic] = []
-        self.extra = 0
-
-    def add(self, message: str, line: int | None = None) -> None:
-        if len(self.items) < MAX_DIAGNOSTICS:
-            self.items.append(diagnostic(self.path, message, line=line))
-        else:
-            self.extra += 1
-
-    def done(self) -> tuple[Diagnostic, ...]:
-        if self.extra:
-            return (*self.items, diagnostic(self.path, f"{self.extra} more problems in this file not shown"))
-        return tuple(self.items)
-
-
-def _never_raises(parse: Parser) -> Parser:
-    """Bad input is normal input: whatever slips past the checks becomes a diagnostic, not an exception."""
-
-    @functools.wraps(parse)
-    def run(path: str, data: bytes) -> AnalysisResult:
-        try:
-            return parse(path, data)
-        except RecursionError:
-            return failed(path, "could not parse: nested too deeply")
-        except Exception as exc:  # a parser never raises: report the input as unreadable instead
-            return failed(path, f"could not parse: {type(exc).__name__}: {exc}")
-
-    return run
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def composer_purl(name: str, version: str) -> str:
@@ -90,18 +44,8 @@ def _licenses(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(item.strip() for item in value if isinstance(item, str) and item.strip()))
 
 
-def _unique_ids(purl_list: Iterable[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    ids: list[str] = []
-    for purl in purl_list:
-        count = seen.get(purl, 0)
-        seen[purl] = count + 1
-        ids.append(purl if count == 0 else f"{purl}|{count + 1}")
-    return ids
-
-
 def _packages(path: str, found_by: str, sections: list[tuple[str, Any, bool]], dev_names: set[str],
-              problems: _Problems) -> tuple[Package, ...]:
+              problems: Problems) -> tuple[Package, ...]:
     """Packages of one or more package lists: (label, list, dev)."""
     kept: list[tuple[str, str, dict[str, Any], bool]] = []
     for label, items, dev in sections:
@@ -120,10 +64,10 @@ def _packages(path: str, found_by: str, sections: list[tuple[str, Any, bool]], d
                 problems.add(f"{where} has no name or version")
                 continue
             if not composer_purl(name, version):
-                problems.add(f"{where}: invalid package name {_clip(name)!r}")
+                problems.add(f"{where}: invalid package name {clip(name)!r}")
                 continue
             kept.append((name, version, item, dev or name.lower() in dev_names))
-    ids = _unique_ids(composer_purl(name, version) for name, version, _, _ in kept)
+    ids = unique_ids(composer_purl(name, version) for name, version, _, _ in kept)
     by_name: dict[str, list[str]] = {}
     for (name, _, _, _), package_id in zip(kept, ids, strict=True):
         by_name.setdefault(name.lower(), []).append(package_id)
@@ -135,7 +79,7 @@ def _packages(path: str, found_by: str, sections: list[tuple[str, Any, bool]], d
             for required in requires:
                 depends.extend(t for t in by_name.get(str(required).lower(), ()) if t != package_id)
         elif requires is not None:
-            problems.add(f"require of {_clip(name)} is not an object")
+            problems.add(f"require of {clip(name)} is not an object")
         packages.append(
             Package(
                 name=name,
@@ -153,13 +97,13 @@ def _packages(path: str, found_by: str, sections: list[tuple[str, Any, bool]], d
     return tuple(packages)
 
 
-@_never_raises
+@never_raises
 def parse_installed_json(path: str, data: bytes) -> AnalysisResult:
     """``vendor/composer/installed.json`` in its Composer 1 (array) or Composer 2 (object) shape."""
     doc, error = load_json(data)
     if error:
         return failed(path, error)
-    problems = _Problems(path)
+    problems = Problems(path)
     dev_names: set[str] = set()
     if isinstance(doc, list):
         items: Any = doc
@@ -176,7 +120,7 @@ def parse_installed_json(path: str, data: bytes) -> AnalysisResult:
     return AnalysisResult(packages=packages, diagnostics=problems.done())
 
 
-@_never_raises
+@never_raises
 def parse_composer_lock(path: str, data: bytes) -> AnalysisResult:
     """``composer.lock``: ``packages`` and ``packages-dev``."""
     doc, error = load_json(data)
@@ -186,7 +130,7 @@ def parse_composer_lock(path: str, data: bytes) -> AnalysisResult:
         return failed(path, "not a composer.lock: the top level is not an object")
     if "packages" not in doc and "packages-dev" not in doc:
         return failed(path, "not a composer.lock: no packages or packages-dev")
-    problems = _Problems(path)
+    problems = Problems(path)
     sections = [("packages", doc.get("packages"), False), ("packages-dev", doc.get("packages-dev"), True)]
     packages = _packages(path, COMPOSER_LOCK, sections, set(), problems)
     return AnalysisResult(packages=packages, diagnostics=problems.done())

@@ -2,32 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from stockade.analyzers._base import (
-    DECLARED,
-    INSTALLED,
-    AnalysisResult,
-    Analyzer,
-    FileInput,
-    FileTooLarge,
-    FunctionAnalyzer,
-    failed,
-)
+from stockade.analyzers._base import DECLARED, INSTALLED, Analyzer, FunctionAnalyzer, reading
 from stockade.analyzers.python import parse
-
-
-def _reading(parser: parse.Parser) -> Callable[[FileInput], AnalysisResult]:
-    def run(file: FileInput) -> AnalysisResult:
-        try:
-            data = file.read()
-        except FileTooLarge as exc:
-            return failed(file.path, str(exc))
-        except OSError as exc:
-            return failed(file.path, f"could not read the file: {exc}")
-        return parser(file.path, data)
-
-    return run
 
 
 def _named(path: str, name: str) -> bool:
@@ -64,10 +40,10 @@ def wants_uv_lock(path: str, size: int, mode: int) -> bool:
 
 
 ANALYZERS: tuple[Analyzer, ...] = (
-    FunctionAnalyzer(parse.DIST_INFO, 1, INSTALLED, wants_dist_info, _reading(parse.parse_dist_info)),
-    FunctionAnalyzer(parse.EGG_INFO, 1, INSTALLED, wants_egg_info, _reading(parse.parse_egg_info)),
-    FunctionAnalyzer(parse.REQUIREMENTS, 1, DECLARED, wants_requirements, _reading(parse.parse_requirements)),
-    FunctionAnalyzer(parse.POETRY, 1, DECLARED, wants_poetry_lock, _reading(parse.parse_poetry_lock)),
-    FunctionAnalyzer(parse.PIPENV, 1, DECLARED, wants_pipfile_lock, _reading(parse.parse_pipfile_lock)),
-    FunctionAnalyzer(parse.UV, 1, DECLARED, wants_uv_lock, _reading(parse.parse_uv_lock)),
+    FunctionAnalyzer(parse.DIST_INFO, 1, INSTALLED, wants_dist_info, reading(parse.parse_dist_info)),
+    FunctionAnalyzer(parse.EGG_INFO, 1, INSTALLED, wants_egg_info, reading(parse.parse_egg_info)),
+    FunctionAnalyzer(parse.REQUIREMENTS, 1, DECLARED, wants_requirements, reading(parse.parse_requirements)),
+    FunctionAnalyzer(parse.POETRY, 1, DECLARED, wants_poetry_lock, reading(parse.parse_poetry_lock)),
+    FunctionAnalyzer(parse.PIPENV, 1, DECLARED, wants_pipfile_lock, reading(parse.parse_pipfile_lock)),
+    FunctionAnalyzer(parse.UV, 1, DECLARED, wants_uv_lock, reading(parse.parse_uv_lock)),
 )

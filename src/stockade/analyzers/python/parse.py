@@ -27,14 +27,22 @@ package keeps the declared name.
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from stockade.analyzers._base import AnalysisResult, decode, diagnostic, failed, load_json
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import (
+    AnalysisResult,
+    Problems,
+    clip,
+    decode,
+    failed,
+    load_json,
+    load_toml,
+    never_raises,
+    unique_ids,
+)
+from stockade.model import Location, Package
 from stockade.model import purl as purls
 
 DIST_INFO = "python-dist-info"
@@ -46,53 +54,9 @@ UV = "uv-lock"
 
 ECOSYSTEM = "pypi"
 MAX_LINE = 64 * 1024  # longest physical line read from a line-based file
-MAX_DIAGNOSTICS = 50  # per file; the rest are counted in one summary diagnostic
-
-Parser = Callable[[str, bytes], AnalysisResult]
 
 
 # --- common pieces ----------------------------------------------------------------------------------
-
-
-class _Problems:
-    """The diagnostics of one file, capped so that a garbage file cannot flood the report."""
-
-    __slots__ = ("extra", "items", "path")
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Diagnostic] = []
-        self.extra = 0
-
-    def add(self, message: str, line: int | None = None, *, always: bool = False) -> None:
-        if always or len(self.items) < MAX_DIAGNOSTICS:
-            self.items.append(diagnostic(self.path, message, line=line))
-        else:
-            self.extra += 1
-
-    def done(self) -> tuple[Diagnostic, ...]:
-        if self.extra:
-            return (*self.items, diagnostic(self.path, f"{self.extra} more problems in this file not shown"))
-        return tuple(self.items)
-
-
-def _never_raises(parse: Parser) -> Parser:
-    """Bad input is normal input: whatever slips past the checks becomes a diagnostic, not an exception."""
-
-    @functools.wraps(parse)
-    def run(path: str, data: bytes) -> AnalysisResult:
-        try:
-            return parse(path, data)
-        except RecursionError:
-            return failed(path, "could not parse: nested too deeply")
-        except Exception as exc:  # a parser never raises: report the input as unreadable instead
-            return failed(path, f"could not parse: {type(exc).__name__}: {exc}")
-
-    return run
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 _SEPARATORS = re.compile(r"[-_.]+")
@@ -110,17 +74,6 @@ def _purl(name: str, version: str) -> str:
         return ""
 
 
-def _unique_ids(purl_list: Iterable[str]) -> list[str]:
-    """Ids for packages in file order: the purl, or ``purl|n`` for the n-th repeat of one."""
-    seen: dict[str, int] = {}
-    ids: list[str] = []
-    for purl in purl_list:
-        count = seen.get(purl, 0)
-        seen[purl] = count + 1
-        ids.append(purl if count == 0 else f"{purl}|{count + 1}")
-    return ids
-
-
 def _text(path: str, data: bytes) -> tuple[str | None, AnalysisResult | None]:
     """The text of a line-based file, or the result for a file that is not text at all."""
     if b"\x00" in data:
@@ -128,21 +81,11 @@ def _text(path: str, data: bytes) -> tuple[str | None, AnalysisResult | None]:
     return decode(data), None
 
 
-_TOML_LINE = re.compile(r"at line (\d+)")
-
-
 def _load_toml(path: str, data: bytes) -> tuple[dict[str, Any] | None, AnalysisResult | None]:
-    if b"\x00" in data:
-        return None, failed(path, "not a text file (it contains NUL bytes)")
-    text = decode(data)
-    try:
-        return tomllib.loads(text), None
-    except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        line = int(found.group(1)) if found else text.count("\n") + 1 if "end of document" in str(exc) else None
-        return None, failed(path, f"invalid TOML: {exc}", line=line)
-    except RecursionError:
-        return None, failed(path, "invalid TOML: nested too deeply")
+    text, bad = _text(path, data)
+    if text is None:
+        return None, bad
+    return load_toml(path, text)
 
 
 # --- installed: core metadata (METADATA, PKG-INFO) ---------------------------------------------------
@@ -153,7 +96,7 @@ _EXTRA_MARKER = re.compile(r"\bextra\s*==")
 _UNKNOWN_LICENSES = frozenset({"", "UNKNOWN", "NONE"})
 
 
-def _headers(text: str, problems: _Problems) -> list[tuple[str, str]]:
+def _headers(text: str, problems: Problems) -> list[tuple[str, str]]:
     """The header fields (lower-case name, value) up to the first blank line; the body is the description."""
     fields: list[list[str]] = []
     for number, raw in enumerate(text.split("\n"), 1):
@@ -171,7 +114,7 @@ def _headers(text: str, problems: _Problems) -> list[tuple[str, str]]:
             continue
         name, colon, value = line.partition(":")
         if not colon or not _HEADER_NAME.fullmatch(name):
-            problems.add(f"not a metadata header: {_clip(line)!r}", number)
+            problems.add(f"not a metadata header: {clip(line)!r}", number)
             continue
         fields.append([name.lower(), value.strip()])
     return [(name, value) for name, value in fields]
@@ -216,7 +159,7 @@ def _core_metadata(path: str, data: bytes, found_by: str) -> AnalysisResult:
     text, bad = _text(path, data)
     if text is None:
         return bad or failed(path, "unreadable")
-    problems = _Problems(path)
+    problems = Problems(path)
     fields = _headers(text, problems)
     name, version = _first(fields, "name"), _first(fields, "version")
     if not name or not version:
@@ -236,13 +179,13 @@ def _core_metadata(path: str, data: bytes, found_by: str) -> AnalysisResult:
     return AnalysisResult(packages=(package,), diagnostics=problems.done())
 
 
-@_never_raises
+@never_raises
 def parse_dist_info(path: str, data: bytes) -> AnalysisResult:
     """``*.dist-info/METADATA`` of an installed wheel."""
     return _core_metadata(path, data, DIST_INFO)
 
 
-@_never_raises
+@never_raises
 def parse_egg_info(path: str, data: bytes) -> AnalysisResult:
     """``*.egg-info/PKG-INFO`` or a bare ``*.egg-info`` file (same format)."""
     return _core_metadata(path, data, EGG_INFO)
@@ -272,16 +215,16 @@ def _pinned(spec: str) -> tuple[str | None, str | None]:
     for item in spec.split(","):
         match = _SPECIFIER.fullmatch(item.strip())
         if not match:
-            return None, f"invalid version specifier {_clip(item.strip())!r}"
+            return None, f"invalid version specifier {clip(item.strip())!r}"
         op, version = match.group("op"), match.group("version")
         if op != "===" and not _VERSION_CHARS.fullmatch(version):
-            return None, f"invalid version {_clip(version)!r}"
+            return None, f"invalid version {clip(version)!r}"
         if op in ("==", "===") and "*" not in version:
             pins.append(version)
     return (pins[0], None) if len(pins) == 1 else (None, None)
 
 
-def _requirement(path: str, text: str, number: int, problems: _Problems) -> Package | None:
+def _requirement(path: str, text: str, number: int, problems: Problems) -> Package | None:
     line = _COMMENT.sub("", text).strip()
     if not line or line.startswith("-"):
         return None  # blank, comment, or an option line (-r/-c includes are not followed, -e, --index-url...)
@@ -296,7 +239,7 @@ def _requirement(path: str, text: str, number: int, problems: _Problems) -> Pack
         return None  # URL, VCS or local path: no version from an index
     match = _REQUIREMENT.fullmatch(requirement)
     if not match:
-        problems.add(f"not a requirement: {_clip(requirement)!r}", number)
+        problems.add(f"not a requirement: {clip(requirement)!r}", number)
         return None
     spec = match.group("spec")
     if spec.startswith("@"):
@@ -325,13 +268,13 @@ def _requirement(path: str, text: str, number: int, problems: _Problems) -> Pack
     )
 
 
-@_never_raises
+@never_raises
 def parse_requirements(path: str, data: bytes) -> AnalysisResult:
     """A pip requirements file: one package per pinned requirement, located at its (first) line."""
     text, bad = _text(path, data)
     if text is None:
         return bad or failed(path, "unreadable")
-    problems = _Problems(path)
+    problems = Problems(path)
     packages: list[Package] = []
     pending: list[str] = []
     start = 0
@@ -363,7 +306,7 @@ def parse_requirements(path: str, data: bytes) -> AnalysisResult:
 # --- poetry.lock ------------------------------------------------------------------------------------
 
 
-def _table_entries(doc: dict[str, Any], problems: _Problems) -> list[tuple[int, dict[str, Any]]]:
+def _table_entries(doc: dict[str, Any], problems: Problems) -> list[tuple[int, dict[str, Any]]]:
     """The ``[[package]]`` tables of a TOML lockfile, with their 1-based index."""
     raw = doc.get("package", [])
     if not isinstance(raw, list):
@@ -383,7 +326,7 @@ def _name_version(entry: dict[str, Any]) -> tuple[str, str]:
     return (name if isinstance(name, str) else "", version if isinstance(version, str) else "")
 
 
-@_never_raises
+@never_raises
 def parse_poetry_lock(path: str, data: bytes) -> AnalysisResult:
     """``poetry.lock``: packages, dependency edges by name, dev from ``category`` or ``groups``."""
     doc, bad = _load_toml(path, data)
@@ -391,7 +334,7 @@ def parse_poetry_lock(path: str, data: bytes) -> AnalysisResult:
         return bad or failed(path, "unreadable")
     if "package" not in doc and "metadata" not in doc:
         return failed(path, "not a poetry lockfile: no [[package]] or [metadata]")
-    problems = _Problems(path)
+    problems = Problems(path)
     kept: list[tuple[str, str, dict[str, Any]]] = []
     for index, entry in _table_entries(doc, problems):
         name, version = _name_version(entry)
@@ -399,7 +342,7 @@ def parse_poetry_lock(path: str, data: bytes) -> AnalysisResult:
             problems.add(f"package #{index} has no name or version")
             continue
         kept.append((name, version, entry))
-    ids = _unique_ids(_purl(name, version) for name, version, _ in kept)
+    ids = unique_ids(_purl(name, version) for name, version, _ in kept)
     by_name: dict[str, list[str]] = {}
     for (name, _, _), package_id in zip(kept, ids, strict=True):
         by_name.setdefault(normalise(name), []).append(package_id)
@@ -441,7 +384,7 @@ def parse_poetry_lock(path: str, data: bytes) -> AnalysisResult:
 # --- Pipfile.lock -----------------------------------------------------------------------------------
 
 
-@_never_raises
+@never_raises
 def parse_pipfile_lock(path: str, data: bytes) -> AnalysisResult:
     """``Pipfile.lock``: ``default`` and ``develop`` (dev) packages; VCS, path and editable entries skipped."""
     doc, error = load_json(data)
@@ -451,7 +394,7 @@ def parse_pipfile_lock(path: str, data: bytes) -> AnalysisResult:
         return failed(path, "not a Pipfile.lock: the top level is not an object")
     if not any(key in doc for key in ("_meta", "default", "develop")):
         return failed(path, "not a Pipfile.lock: no _meta, default or develop section")
-    problems = _Problems(path)
+    problems = Problems(path)
     packages: dict[tuple[str, str], Package] = {}
     for section, dev in (("default", False), ("develop", True)):
         entries = doc.get(section, {})
@@ -460,13 +403,13 @@ def parse_pipfile_lock(path: str, data: bytes) -> AnalysisResult:
             continue
         for name, entry in entries.items():
             if not isinstance(entry, dict):
-                problems.add(f"{section}.{_clip(name)} is not an object")
+                problems.add(f"{section}.{clip(name)} is not an object")
                 continue
             version = entry.get("version")
             if version is None:
                 continue  # git, path, file or editable requirement: no pinned version
             if not isinstance(version, str) or not version.startswith("=="):
-                problems.add(f"{section}.{_clip(name)}: version {_clip(str(version))!r} is not a pin")
+                problems.add(f"{section}.{clip(name)}: version {clip(str(version))!r} is not a pin")
                 continue
             version = version.lstrip("=").strip()
             key = (normalise(name), version)
@@ -509,7 +452,7 @@ def _uv_dependency_lists(entry: dict[str, Any], key: str) -> list[Any]:
     return []
 
 
-@_never_raises
+@never_raises
 def parse_uv_lock(path: str, data: bytes) -> AnalysisResult:
     """``uv.lock``: packages with edges; the root project is left out, dev packages derived from the graph."""
     doc, bad = _load_toml(path, data)
@@ -517,7 +460,7 @@ def parse_uv_lock(path: str, data: bytes) -> AnalysisResult:
         return bad or failed(path, "unreadable")
     if "package" not in doc and "version" not in doc:
         return failed(path, "not a uv lockfile: no version or [[package]]")
-    problems = _Problems(path)
+    problems = Problems(path)
     entries: list[dict[str, Any]] = []
     names: list[str] = []
     for index, entry in _table_entries(doc, problems):
@@ -561,7 +504,7 @@ def parse_uv_lock(path: str, data: bytes) -> AnalysisResult:
     dev_reach = _reachable(dev_seeds, runtime_edges)
 
     kept = [position for position, (_, root) in enumerate(local_flags) if not root and entries[position].get("version")]
-    ids = dict(zip(kept, _unique_ids(_purl(names[p], str(entries[p]["version"])) for p in kept), strict=True))
+    ids = dict(zip(kept, unique_ids(_purl(names[p], str(entries[p]["version"])) for p in kept), strict=True))
     packages: list[Package] = []
     for position in kept:
         entry = entries[position]

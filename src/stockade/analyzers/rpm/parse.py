@@ -15,8 +15,8 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from stockade.analyzers._base import AnalysisResult, diagnostic
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems
+from stockade.model import Location, Package
 
 ECOSYSTEM = "rpm"
 
@@ -50,7 +50,6 @@ WANTED = _STRING_TAGS | _ARRAY_TAGS | _INT_TAGS
 MAX_INDEX_ENTRIES = 0xFFFF
 MAX_DATA = 256 * 1024 * 1024
 MAX_OWNED_FILES = 2_000_000
-MAX_DIAGNOSTICS = 20
 
 Value = str | list[str] | list[int]
 
@@ -240,15 +239,11 @@ class Collector:
         self.found_by = found_by
         self.packages: list[Package] = []
         self.owned: list[str] = []
-        self.diagnostics: list[Diagnostic] = []
-        self.dropped = 0
+        self.problems = Problems(path)
         self.owned_full = False
 
     def problem(self, message: str) -> None:
-        if len(self.diagnostics) < MAX_DIAGNOSTICS:
-            self.diagnostics.append(diagnostic(self.path, message))
-        else:
-            self.dropped += 1
+        self.problems.add(message)
 
     def add_blob(self, key: int, blob: bytes) -> None:
         result = header_package(self.path, blob, found_by=self.found_by)
@@ -264,10 +259,7 @@ class Collector:
         self.owned.extend(result.files[: max(room, 0)])
 
     def result(self) -> AnalysisResult:
-        diagnostics = list(self.diagnostics)
-        if self.dropped:
-            diagnostics.append(diagnostic(self.path, f"{self.dropped} more problems in this database not shown"))
-        return AnalysisResult(packages=tuple(self.packages), diagnostics=tuple(diagnostics),
+        return AnalysisResult(packages=tuple(self.packages), diagnostics=self.problems.done(),
                               owned_files=tuple(self.owned))
 
 

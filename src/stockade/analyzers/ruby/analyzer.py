@@ -2,32 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from stockade.analyzers._base import (
-    DECLARED,
-    INSTALLED,
-    AnalysisResult,
-    Analyzer,
-    FileInput,
-    FileTooLarge,
-    FunctionAnalyzer,
-    failed,
-)
+from stockade.analyzers._base import DECLARED, INSTALLED, Analyzer, FunctionAnalyzer, reading
 from stockade.analyzers.ruby import parse
-
-
-def _reading(parser: parse.Parser) -> Callable[[FileInput], AnalysisResult]:
-    def run(file: FileInput) -> AnalysisResult:
-        try:
-            data = file.read()
-        except FileTooLarge as exc:
-            return failed(file.path, str(exc))
-        except OSError as exc:
-            return failed(file.path, f"could not read the file: {exc}")
-        return parser(file.path, data)
-
-    return run
 
 
 def wants_gemspec(path: str, size: int, mode: int) -> bool:
@@ -46,6 +22,6 @@ def wants_gemfile_lock(path: str, size: int, mode: int) -> bool:
 
 
 ANALYZERS: tuple[Analyzer, ...] = (
-    FunctionAnalyzer(parse.GEMSPEC, 1, INSTALLED, wants_gemspec, _reading(parse.parse_gemspec)),
-    FunctionAnalyzer(parse.GEMFILE_LOCK, 1, DECLARED, wants_gemfile_lock, _reading(parse.parse_gemfile_lock)),
+    FunctionAnalyzer(parse.GEMSPEC, 1, INSTALLED, wants_gemspec, reading(parse.parse_gemspec)),
+    FunctionAnalyzer(parse.GEMFILE_LOCK, 1, DECLARED, wants_gemfile_lock, reading(parse.parse_gemfile_lock)),
 )

@@ -14,12 +14,10 @@
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Iterable
 
-from stockade.analyzers._base import AnalysisResult, decode, diagnostic, failed
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems, clip, decode, failed, never_raises, unique_ids
+from stockade.model import Location, Package
 from stockade.model import purl as purls
 
 GEMSPEC = "ruby-gemspec"
@@ -27,53 +25,9 @@ GEMFILE_LOCK = "gemfile-lock"
 
 ECOSYSTEM = "gem"
 MAX_LINE = 64 * 1024
-MAX_DIAGNOSTICS = 50
-
-Parser = Callable[[str, bytes], AnalysisResult]
 
 
 # --- common pieces ----------------------------------------------------------------------------------
-
-
-class _Problems:
-    """The diagnostics of one file, capped so that a garbage file cannot flood the report."""
-
-    __slots__ = ("extra", "items", "path")
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Diagnostic] = []
-        self.extra = 0
-
-    def add(self, message: str, line: int | None = None) -> None:
-        if len(self.items) < MAX_DIAGNOSTICS:
-            self.items.append(diagnostic(self.path, message, line=line))
-        else:
-            self.extra += 1
-
-    def done(self) -> tuple[Diagnostic, ...]:
-        if self.extra:
-            return (*self.items, diagnostic(self.path, f"{self.extra} more problems in this file not shown"))
-        return tuple(self.items)
-
-
-def _never_raises(parse: Parser) -> Parser:
-    """Bad input is normal input: whatever slips past the checks becomes a diagnostic, not an exception."""
-
-    @functools.wraps(parse)
-    def run(path: str, data: bytes) -> AnalysisResult:
-        try:
-            return parse(path, data)
-        except RecursionError:
-            return failed(path, "could not parse: nested too deeply")
-        except Exception as exc:  # a parser never raises: report the input as unreadable instead
-            return failed(path, f"could not parse: {type(exc).__name__}: {exc}")
-
-    return run
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def gem_purl(name: str, version: str, platform: str = "") -> str:
@@ -83,16 +37,6 @@ def gem_purl(name: str, version: str, platform: str = "") -> str:
         return purls.build(ECOSYSTEM, name, version=version, qualifiers=qualifiers)
     except purls.PurlError:
         return ""
-
-
-def _unique_ids(purl_list: Iterable[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    ids: list[str] = []
-    for purl in purl_list:
-        count = seen.get(purl, 0)
-        seen[purl] = count + 1
-        ids.append(purl if count == 0 else f"{purl}|{count + 1}")
-    return ids
 
 
 _GEM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -125,7 +69,7 @@ def _literal(match: re.Match[str] | None) -> str:
     return next((value for value in (match.group("vd"), match.group("vs"), match.group("vp")) if value), "").strip()
 
 
-@_never_raises
+@never_raises
 def parse_gemspec(path: str, data: bytes) -> AnalysisResult:
     """An installed gem's specification, read (never run) as text."""
     if b"\x00" in data:
@@ -140,7 +84,7 @@ def parse_gemspec(path: str, data: bytes) -> AnalysisResult:
     if not name or not version:
         return failed(path, "no gem name and version found in the specification")
     if not _GEM_NAME.fullmatch(name):
-        return failed(path, f"invalid gem name {_clip(name)!r}")
+        return failed(path, f"invalid gem name {clip(name)!r}")
     licenses: list[str] = []
     found = _LICENSES.search(text)
     if found:
@@ -180,7 +124,7 @@ class _Spec:
         self.depends: list[str] = []
 
 
-@_never_raises
+@never_raises
 def parse_gemfile_lock(path: str, data: bytes) -> AnalysisResult:
     """A Bundler ``Gemfile.lock``: one package per spec, dependency edges by gem name."""
     if b"\x00" in data:
@@ -188,7 +132,7 @@ def parse_gemfile_lock(path: str, data: bytes) -> AnalysisResult:
     text = decode(data)
     if not text.strip():
         return failed(path, "empty Gemfile.lock")
-    problems = _Problems(path)
+    problems = Problems(path)
     specs: list[_Spec] = []
     section: str | None = None  # the current top-level section, "" for one whose content is not read
     options: dict[str, str] = {}
@@ -206,21 +150,21 @@ def parse_gemfile_lock(path: str, data: bytes) -> AnalysisResult:
         body = line[indent:]
         if indent == 0:
             if not _SECTION.fullmatch(body):
-                problems.add(f"unexpected line: {_clip(body)!r}", number)
+                problems.add(f"unexpected line: {clip(body)!r}", number)
                 section = ""
             else:
                 section = body if body in _SOURCES else ""
             options, in_specs, current, skipping = {}, False, None, False
             continue
         if section is None:
-            problems.add(f"line before any section: {_clip(body)!r}", number)
+            problems.add(f"line before any section: {clip(body)!r}", number)
             continue
         if not section:
             continue  # PLATFORMS, DEPENDENCIES, RUBY VERSION, BUNDLED WITH, CHECKSUMS...
         if indent == 2:
             option = _OPTION.fullmatch(body)
             if option is None:
-                problems.add(f"malformed source line: {_clip(body)!r}", number)
+                problems.add(f"malformed source line: {clip(body)!r}", number)
             elif option.group("key") == "specs":
                 in_specs = True
             else:
@@ -231,7 +175,7 @@ def parse_gemfile_lock(path: str, data: bytes) -> AnalysisResult:
             matched = _SPEC.fullmatch(body)
             current, skipping = None, matched is None
             if matched is None:
-                problems.add(f"malformed spec line: {_clip(body)!r}", number)
+                problems.add(f"malformed spec line: {clip(body)!r}", number)
                 continue
             version, _, platform = matched.group("version").partition("-")
             metadata: dict[str, str] = {}
@@ -251,7 +195,7 @@ def parse_gemfile_lock(path: str, data: bytes) -> AnalysisResult:
         if indent == 6 and current is not None:
             dependency = _DEPENDENCY.fullmatch(body)
             if dependency is None:
-                problems.add(f"malformed dependency line: {_clip(body)!r}", number)
+                problems.add(f"malformed dependency line: {clip(body)!r}", number)
             else:
                 current.depends.append(dependency.group("name"))
             continue
@@ -260,7 +204,7 @@ def parse_gemfile_lock(path: str, data: bytes) -> AnalysisResult:
     if not specs and not any(line.rstrip("\r") in _SOURCES for line in text.split("\n")):
         problems.add("not a Gemfile.lock: no GEM, GIT or PATH section")
     valid = [spec for spec in specs if gem_purl(spec.name, spec.version, spec.platform)]
-    ids = _unique_ids(gem_purl(spec.name, spec.version, spec.platform) for spec in valid)
+    ids = unique_ids(gem_purl(spec.name, spec.version, spec.platform) for spec in valid)
     by_name: dict[str, list[str]] = {}
     for spec, package_id in zip(valid, ids, strict=True):
         by_name.setdefault(spec.name, []).append(package_id)

@@ -12,10 +12,10 @@ from stockade.analyzers._base import (
     INSTALLED,
     AnalysisResult,
     FileInput,
-    FileTooLarge,
     FunctionAnalyzer,
     decode,
     failed,
+    reading,
 )
 from stockade.analyzers._elf import ElfError, open_elf, wants_executable
 from stockade.analyzers.rust.parse import parse_audit_section, parse_cargo_lock
@@ -50,17 +50,11 @@ def wants_cargo_lock(path: str, size: int, mode: int) -> bool:
     return path == "Cargo.lock" or path.endswith("/Cargo.lock")
 
 
-def analyze_cargo_lock(file: FileInput) -> AnalysisResult:
-    try:
-        text = decode(file.read(MAX_LOCKFILE))
-    except FileTooLarge as exc:
-        return failed(file.path, str(exc))
-    except OSError as exc:
-        return failed(file.path, f"cannot read file: {exc}")
-    return parse_cargo_lock(file.path, text, CARGO_LOCK.id)
+def _cargo_lock(path: str, data: bytes) -> AnalysisResult:
+    return parse_cargo_lock(path, decode(data), CARGO_LOCK.id)
 
 
 RUST_AUDIT = FunctionAnalyzer("rust-audit", 1, INSTALLED, wants_executable, analyze_rust_audit)
-CARGO_LOCK = FunctionAnalyzer("cargo-lock", 1, DECLARED, wants_cargo_lock, analyze_cargo_lock)
+CARGO_LOCK = FunctionAnalyzer("cargo-lock", 1, DECLARED, wants_cargo_lock, reading(_cargo_lock, MAX_LOCKFILE))
 
 ANALYZERS = (RUST_AUDIT, CARGO_LOCK)

@@ -6,40 +6,16 @@ holds the same name and version from two sources); ``metadata["source"]`` keeps 
 
 from __future__ import annotations
 
-import re
-import tomllib
 import zlib
 from typing import Any
 
-from stockade.analyzers._base import AnalysisResult, diagnostic, failed, load_json
-from stockade.model import Diagnostic, Location, Package
+from stockade.analyzers._base import AnalysisResult, Problems, failed, load_json, load_toml
+from stockade.model import Location, Package
 from stockade.model import purl as purls
 
 ECOSYSTEM = "cargo"
-MAX_DIAGNOSTICS = 20
 MAX_AUDIT_JSON = 8 * 1024 * 1024  # decompressed; real lists are a few kilobytes
 MAX_FIELD = 1024
-_TOML_LINE = re.compile(r"at line (\d+)")
-
-
-class _Problems:
-    """Diagnostics of one file, at most MAX_DIAGNOSTICS of them (then one saying there were more)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.items: list[Diagnostic] = []
-        self.dropped = 0
-
-    def add(self, message: str, line: int | None = None) -> None:
-        if len(self.items) < MAX_DIAGNOSTICS:
-            self.items.append(diagnostic(self.path, message, line=line))
-        else:
-            self.dropped += 1
-
-    def result(self) -> tuple[Diagnostic, ...]:
-        if self.dropped:
-            return (*self.items, diagnostic(self.path, f"{self.dropped} further problems not shown"))
-        return tuple(self.items)
 
 
 def _text_field(entry: dict[str, Any], key: str) -> str | None:
@@ -84,20 +60,13 @@ def parse_cargo_lock(path: str, text: str, found_by: str) -> AnalysisResult:
     A dependency is written ``name``, ``name version`` or ``name version (source)``: as much as is needed
     to tell it from the other packages of that name, and it is resolved the same way.
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = _TOML_LINE.search(str(exc))
-        line = int(match.group(1)) if match else None
-        if line is None and "end of document" in str(exc):
-            line = text.count("\n") + 1
-        return failed(path, f"invalid TOML: {exc}", line=line)
-    except RecursionError:
-        return failed(path, "invalid TOML: nested too deeply")
+    data, bad = load_toml(path, text)
+    if data is None:
+        return bad or failed(path, "unreadable")
     entries = data.get("package", [])
     if not isinstance(entries, list):
         return failed(path, "'package' is not an array of tables")
-    problems = _Problems(path)
+    problems = Problems(path)
     header_lines = _package_lines(text)
     lines: list[int | None] = list(header_lines) if len(header_lines) == len(entries) else [None] * len(entries)
 
@@ -140,7 +109,7 @@ def parse_cargo_lock(path: str, text: str, found_by: str) -> AnalysisResult:
         metadata = {"source": source} if source else {}
         packages.append(Package(name, version, ECOSYSTEM, pid.partition("|")[0], (Location(path, line=line),),
                                 found_by, metadata, id=pid, depends_on=tuple(depends)))
-    return AnalysisResult(tuple(packages), problems.result())
+    return AnalysisResult(tuple(packages), problems.done())
 
 
 def _resolve(text: str, by_name: dict[str, list[tuple[str, str, str]]]) -> str | None:
@@ -192,7 +161,7 @@ def parse_audit_json(path: str, data: bytes, found_by: str) -> AnalysisResult:
     if not isinstance(value, dict) or not isinstance(value.get("packages"), list):
         return failed(path, "cargo-auditable data: no 'packages' array")
     entries: list[Any] = value["packages"]
-    problems = _Problems(path)
+    problems = Problems(path)
     ids = _Ids()
     index_ids: dict[int, str] = {}
     kept: list[tuple[int, dict[str, Any], str, str, str]] = []
@@ -231,7 +200,7 @@ def parse_audit_json(path: str, data: bytes, found_by: str) -> AnalysisResult:
         pid = index_ids[index]
         packages.append(Package(name, version, ECOSYSTEM, pid.partition("|")[0], (Location(path),), found_by,
                                 metadata, id=pid, depends_on=tuple(depends)))
-    return AnalysisResult(tuple(packages), problems.result())
+    return AnalysisResult(tuple(packages), problems.done())
 
 
 def parse_audit_section(path: str, section: bytes, found_by: str) -> AnalysisResult:
