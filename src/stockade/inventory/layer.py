@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from stockade.analyzers import MAX_READ, AnalysisResult, Analyzer, FileTooLarge
+from stockade.analyzers import MAX_READ, AnalysisResult, Analyzer, BytesFile, FileTooLarge
 from stockade.errors import StockadeError
 from stockade.model import Diagnostic, DiagnosticLevel, Location
 from stockade.source.image import tarstream
@@ -45,29 +45,6 @@ class LayerScan:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     complete: bool = True
     entries: int = 0  # members seen, for progress and benchmarks
-
-
-class _MemoryFile:
-    __slots__ = ("data", "mode", "path")
-
-    def __init__(self, path: str, mode: int, data: bytes) -> None:
-        self.path = path
-        self.mode = mode
-        self.data = data
-
-    @property
-    def size(self) -> int:
-        return len(self.data)
-
-    def read(self, limit: int = MAX_READ) -> bytes:
-        if len(self.data) > limit:
-            raise FileTooLarge(self.path, len(self.data), limit)
-        return self.data
-
-    def open(self) -> BinaryIO:
-        import io
-
-        return io.BytesIO(self.data)
 
 
 class _DiskFile:
@@ -240,7 +217,7 @@ def _analyse_entry(entry: tarstream.TarEntry, analyzers: Sequence[Analyzer], sca
                                       "not analysed"))
         return
     if size <= IN_MEMORY:
-        run_analyzers(chosen, _MemoryFile(path, mode, entry.read(IN_MEMORY)), scan)
+        run_analyzers(chosen, BytesFile(path, entry.read(IN_MEMORY), mode), scan)
         return
     fd, name = tempfile.mkstemp(prefix="layer-", dir=tmp_dir)
     try:
