@@ -175,3 +175,10 @@ def test_spdx_of_the_real_image_is_valid_and_reads_back(oci_report: Report, tmp_
     messages = validate_full_spdx_document(parse_file(str(path)), "SPDX-2.3")
     assert not messages, "\n".join(m.validation_message for m in messages[:20])
     assert _round_trip_key(artifacts.scan_sbom(str(path))) == _round_trip_key(oci_report)
+
+
+def test_fs_reads_the_lockfile_npm_wrote(real_image) -> None:  # type: ignore[no-untyped-def]
+    report = artifacts.scan_fs(str(real_image.rootfs / "srv"))
+    found = {(p.ecosystem, p.name, p.version, p.found_by) for p in report.packages}
+    assert found == {("npm", "is-number", "7.0.0", "npm-lock"), ("npm", "ms", "2.1.3", "npm-lock")}
+    assert all(p.purl.startswith("pkg:npm/") for p in report.packages)
