@@ -24,7 +24,7 @@ demo: $(BIN)/stockade
 	-$(BIN)/stockade config examples/insecure
 	@echo "== stockade config examples/hardened"
 	$(BIN)/stockade config examples/hardened
-	$(BIN)/stockade config examples/insecure --format sarif --output stockade-demo.sarif stockade-demo.cdx.json
+	$(BIN)/stockade config examples/insecure --format sarif --output stockade-demo.sarif
 	@echo "SARIF report written to stockade-demo.sarif"
 	@echo "== stockade fs examples/hardened --list-all-pkgs  (packages its lockfiles declare)"
 	$(BIN)/stockade fs examples/hardened --list-all-pkgs --no-cache

@@ -125,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
         formatter.render(report, out)
     if not args.quiet and (args.output or args.format != "table"):
         dest = f" -> {args.output}" if args.output else ""
-        sys.stderr.write(f"stockade: {len(report.packages)} packages, {len(report.diagnostics)} diagnostics{dest}\n")
+        count, problems = len(report.packages), len(report.diagnostics)
+        sys.stderr.write(f"stockade: {count} package{'' if count == 1 else 's'}, "
+                         f"{problems} diagnostic{'' if problems == 1 else 's'}{dest}\n")
     args.exit_code = 0
     return exit_status(report, args)
 
