@@ -80,7 +80,9 @@ def inventory_image(
     scans: list[LayerScan | None] = []
     keys: list[str] = []
     for layer in image.layers:
-        key = cache_key(layer.digest, layer.diff_id, analyzers, IMAGE) if (layer.digest or layer.diff_id) else ""
+        # Only layers whose bytes are checked against a digest are cached (a claimed diff-id alone could
+        # poison the cache for another image).
+        key = cache_key(layer.digest, layer.diff_id, analyzers, IMAGE) if layer.digest else ""
         keys.append(key)
         scans.append(cache.get(key) if cache is not None and key else None)
     missing = [i for i, s in enumerate(scans) if s is None]

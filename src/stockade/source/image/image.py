@@ -20,8 +20,9 @@ import orjson
 
 from stockade.errors import ScanError, UsageError
 from stockade.model import HistoryEntry, ImageConfig
-from stockade.source.image.local import ArchiveIndex, LayoutStore, check_digest
+from stockade.source.image.local import ArchiveIndex, LayoutStore, VerifyingReader, check_digest
 from stockade.source.image.store import INDEX_TYPES, BlobStore
+from stockade.source.image.tarstream import sniff
 
 MAX_CONFIG_SIZE = 16 * 1024 * 1024
 MAX_INDEX_DEPTH = 4
@@ -228,11 +229,7 @@ def from_docker_archive(index: ArchiveIndex, name: str, tag: str) -> Image:
         diff_ids = [""] * len(layer_names)
     layers = []
     for layer_name, diff_id in zip(layer_names, diff_ids, strict=True):
-        digest = ""
-        parts = layer_name.split("/")
-        if len(parts) == 3 and parts[0] == "blobs":  # docker save >= 25 stores OCI blobs
-            digest = f"{parts[1]}:{parts[2]}"
-        layers.append(LayerBlob(digest, diff_id, "", index.size(layer_name), _member_opener(index, layer_name)))
+        layers.append(LayerBlob(*_archive_layer(index, name, layer_name, diff_id)))
     config_digest = ""
     if config_name.startswith("blobs/sha256/"):
         config_digest = "sha256:" + config_name.rsplit("/", 1)[1]
@@ -242,8 +239,27 @@ def from_docker_archive(index: ArchiveIndex, name: str, tag: str) -> Image:
                  warnings=warnings)
 
 
-def _member_opener(index: ArchiveIndex, member: str) -> Callable[[], BinaryIO]:
-    return lambda: index.open(member)
+def _archive_layer(index: ArchiveIndex, name: str, member: str,
+                   diff_id: str) -> tuple[str, str, str, int, Callable[[], BinaryIO]]:
+    """A docker-archive layer with the digest its bytes are checked against as they stream.
+
+    Docker 25+ names layers ``blobs/sha256/<hex>``: that is the blob's digest. Older archives (and skopeo's)
+    hold uncompressed ``layer.tar`` files, whose digest is the diff-id. A compressed member with no digest
+    in its name is read unverified, and so never cached (the cache key must be a digest of what was read).
+    """
+    parts = member.split("/")
+    digest = ""
+    if len(parts) == 3 and parts[0] == "blobs":
+        digest = f"{parts[1]}:{parts[2]}"
+    elif diff_id:
+        with index.open(member) as handle:
+            if sniff(handle.read(4)) == "plain":
+                digest = diff_id
+    if digest:
+        check_digest(digest)
+        what = f"{name}: layer {member}"
+        return digest, diff_id, "", index.size(member), lambda: VerifyingReader(index.open(member), digest, what)  # type: ignore[return-value]
+    return "", diff_id, "", index.size(member), lambda: index.open(member)
 
 
 # --- dispatch -------------------------------------------------------------------------------------------

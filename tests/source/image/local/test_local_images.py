@@ -262,3 +262,35 @@ def test_platform_syntax() -> None:
     assert str(Platform.parse("linux/arm/v7")) == "linux/arm/v7"
     with pytest.raises(UsageError):
         Platform.parse("linux")
+
+
+def test_docker_save_25_layout_with_blobs(tmp_path: Path) -> None:
+    """Docker 25+ writes an OCI layout inside the archive, and manifest.json points into blobs/."""
+    config = json.dumps({"architecture": "arm64", "os": "linux", "config": {},
+                         "rootfs": {"type": "layers", "diff_ids": [_digest(LAYER1)]}}).encode()
+    files = {
+        f"blobs/sha256/{_digest(config)[7:]}": config,
+        f"blobs/sha256/{_digest(LAYER1)[7:]}": LAYER1,
+        "manifest.json": json.dumps([{"Config": f"blobs/sha256/{_digest(config)[7:]}", "RepoTags": ["app:25"],
+                                      "Layers": [f"blobs/sha256/{_digest(LAYER1)[7:]}"]}]).encode(),
+        "oci-layout": b'{"imageLayoutVersion": "1.0.0"}',
+        "index.json": b'{"schemaVersion": 2, "manifests": []}',
+    }
+    path = tmp_path / "save25.tar"
+    path.write_bytes(_tar(files))
+    image = open_image(str(path))
+    assert image.config_digest == _digest(config)
+    assert [(layer.digest, layer.diff_id) for layer in image.layers] == [(_digest(LAYER1), _digest(LAYER1))]
+    assert image.config.architecture == "arm64"
+
+
+def test_docker_archive_layers_are_checked_against_their_diff_ids(tmp_path: Path) -> None:
+    path = tmp_path / "lying.tar"
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [_digest(LAYER1)]}}).encode()
+    manifest = [{"Config": "c.json", "RepoTags": ["x:1"], "Layers": ["l/layer.tar"]}]
+    path.write_bytes(_tar({"manifest.json": json.dumps(manifest).encode(), "c.json": config, "l/layer.tar": LAYER2}))
+    image = open_image(str(path))
+    assert image.layers[0].digest == _digest(LAYER1)  # what the bytes must hash to
+    with pytest.raises(ScanError, match="does not match its digest"), image.layers[0].opener() as handle:
+        while handle.read(65536):
+            pass
