@@ -27,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-BUILD_VERSION = "6"
+BUILD_VERSION = "7"
 MIRROR = os.environ.get("STOCKADE_TEST_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 TOOLS = ("debootstrap", "umoci", "skopeo", "dpkg-deb", "go", "npm", "gcc", "objcopy", "rpmbuild", "rpm")
 TAG = "test"
@@ -240,6 +240,54 @@ def _layer_more_ecosystems(work: Path, rootfs: Path) -> None:
     _run("rpm", "--dbpath", dbpath, "-i", "--justdb", "--nodeps", "--noscripts", "--nosignature", *rpms, env=env)
 
 
+def _project_files(work: Path, rootfs: Path) -> None:
+    """A project tree in /srv/project with lockfiles written by the tools themselves where they run offline."""
+    project = rootfs / "srv/project"
+    project.mkdir(parents=True, exist_ok=True)
+    site = rootfs / "usr/local/lib/python3.11/dist-packages"
+    frozen = _run("python3", "-m", "pip", "freeze", "--path", site)
+    (project / "requirements.txt").write_text(frozen)
+    shutil.copy(work / "gosrc" / "go.mod", project / "go.mod")
+    (project / "pom.xml").write_text(textwrap.dedent("""\
+        <?xml version="1.0" encoding="UTF-8"?>
+        <project xmlns="http://maven.apache.org/POM/4.0.0">
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>dev.stockade</groupId>
+          <artifactId>fixture</artifactId>
+          <version>1.0.0</version>
+          <properties>
+            <text.version>1.10.0</text.version>
+          </properties>
+          <dependencies>
+            <dependency>
+              <groupId>org.apache.commons</groupId>
+              <artifactId>commons-text</artifactId>
+              <version>${text.version}</version>
+            </dependency>
+            <dependency>
+              <groupId>junit</groupId>
+              <artifactId>junit</artifactId>
+              <version>4.13.2</version>
+              <scope>test</scope>
+            </dependency>
+          </dependencies>
+        </project>
+        """))
+    cargo = shutil.which("cargo")
+    if cargo:  # a Cargo.lock written by cargo itself (path dependencies only: no network)
+        crate = work / "crate"
+        (crate / "src").mkdir(parents=True, exist_ok=True)
+        (crate / "helper" / "src").mkdir(parents=True, exist_ok=True)
+        (crate / "Cargo.toml").write_text('[package]\nname = "fixture-crate"\nversion = "0.2.0"\nedition = "2021"\n\n'
+                                          '[dependencies]\nfixture-helper = { path = "helper" }\n')
+        (crate / "src" / "main.rs").write_text("fn main() {}\n")
+        (crate / "helper" / "Cargo.toml").write_text('[package]\nname = "fixture-helper"\nversion = "0.1.1"\n'
+                                                     'edition = "2021"\n')
+        (crate / "helper" / "src" / "lib.rs").write_text("")
+        _run(cargo, "generate-lockfile", "--offline", cwd=crate)
+        shutil.copy(crate / "Cargo.lock", project / "Cargo.lock")
+
+
 def _layer_bulk(rootfs: Path, megabytes: int) -> None:
     """Realistic bulk: copies of this machine's shared libraries and docs, up to ``megabytes``."""
     target = rootfs / "opt/bulk"
@@ -297,6 +345,7 @@ def build(cache_root: Path, *, bulk_mb: int = 0) -> BuiltImage:
     _repack(layout, bundle, "dpkg -i stockade-fixture-*.deb python3-fixturelib.deb && dpkg --purge adduser")
     _layer_languages(work, bundle / "rootfs")
     _layer_more_ecosystems(work, bundle / "rootfs")
+    _project_files(work, bundle / "rootfs")
     _repack(layout, bundle, "pip install six idna; npm install; go build; gems and jars")
     if bulk_mb:
         _layer_bulk(bundle / "rootfs", bulk_mb)

@@ -177,8 +177,23 @@ def test_spdx_of_the_real_image_is_valid_and_reads_back(oci_report: Report, tmp_
     assert _round_trip_key(artifacts.scan_sbom(str(path))) == _round_trip_key(oci_report)
 
 
-def test_fs_reads_the_lockfile_npm_wrote(real_image) -> None:  # type: ignore[no-untyped-def]
+def test_fs_reads_lockfiles_the_tools_wrote(real_image) -> None:  # type: ignore[no-untyped-def]
     report = artifacts.scan_fs(str(real_image.rootfs / "srv"))
-    found = {(p.ecosystem, p.name, p.version, p.found_by) for p in report.packages}
-    assert found == {("npm", "is-number", "7.0.0", "npm-lock"), ("npm", "ms", "2.1.3", "npm-lock")}
-    assert all(p.purl.startswith("pkg:npm/") for p in report.packages)
+    found = {(p.ecosystem, p.name, p.version, p.found_by, p.dev) for p in report.packages}
+    expected = {
+        ("npm", "is-number", "7.0.0", "npm-lock", False),  # package-lock.json written by npm
+        ("npm", "ms", "2.1.3", "npm-lock", False),
+        ("pypi", "six", "1.16.0", "python-requirements", False),  # requirements.txt written by pip freeze
+        ("pypi", "idna", "3.7", "python-requirements", False),
+        ("golang", "example.com/fixturelib", "v1.2.3", "go-mod", False),  # the go.mod go build used
+        ("maven", "org.apache.commons:commons-text", "1.10.0", "maven-pom", False),
+        ("maven", "junit:junit", "4.13.2", "maven-pom", True),
+    }
+    if (real_image.rootfs / "srv/project/Cargo.lock").exists():  # written by cargo where it is installed
+        expected |= {("cargo", "fixture-crate", "0.2.0", "cargo-lock", False),
+                     ("cargo", "fixture-helper", "0.1.1", "cargo-lock", False)}
+    assert found == expected
+    crate = [p for p in report.packages if p.name == "fixture-crate"]
+    helper = [p for p in report.packages if p.name == "fixture-helper"]
+    if crate:
+        assert crate[0].depends_on == (helper[0].id,)
