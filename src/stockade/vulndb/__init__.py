@@ -1,0 +1,1 @@
+"""Vulnerability data: an OSV advisory store in SQLite, version comparison per ecosystem, matching."""
