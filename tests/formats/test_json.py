@@ -166,6 +166,10 @@ def test_misconfig_finding_shape(build: Builder) -> None:
         "package": None,
         "installed_version": None,
         "fixed_version": None,
+        "status": None,
+        "aliases": [],
+        "score": None,
+        "severity_source": None,
         "suppressed_by": None,
     }
 

@@ -166,6 +166,10 @@ def _finding(f: Finding, *, suppressed: bool) -> JsonObject:
         "package": _package(f.package) if f.package is not None else None,
         "installed_version": _opt(f.installed_version),
         "fixed_version": _opt(f.fixed_version),
+        "status": _opt(f.status),
+        "aliases": list(f.aliases),
+        "score": f.score,
+        "severity_source": _opt(f.severity_source),
         # A suppressed finding always says by what; the model should never hand us an empty reason.
         "suppressed_by": (f.suppressed_by or "unspecified") if suppressed else None,
     }

@@ -51,6 +51,10 @@ class Finding:
     installed_version: str = ""
     fixed_version: str = ""
     suppressed_by: str = ""
+    status: str = ""  # vulnerabilities: fixed, affected, will_not_fix, fix_deferred, end_of_life
+    aliases: tuple[str, ...] = ()  # other ids of the same vulnerability (CVE, GHSA, PYSEC, DSA ...)
+    score: float | None = None  # CVSS base score behind the severity, when computed
+    severity_source: str = ""  # where the severity came from (cvss_v3, cvss_v4, cvss_v2, source)
 
     def sort_key(self) -> tuple[str, int, tuple[str, str, str], int, str, str]:
         loc = self.location
