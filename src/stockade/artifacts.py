@@ -10,13 +10,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from stockade.errors import ScanError, UsageError
 from stockade.inventory.layer import Limits
 from stockade.inventory.run import InventoryOptions, Progress, inventory_image, inventory_tree
-from stockade.model import Artifact, Diagnostic, DiagnosticLevel, Location, Package, Report, Tool
+from stockade.model import Artifact, Diagnostic, DiagnosticLevel, Finding, Location, Package, Report, Severity, Tool
 from stockade.source.image.image import Platform, open_image
 from stockade.source.image.store import BlobStore
 
@@ -37,6 +39,17 @@ class ImageOptions:
     plugins: bool = True
     analyzers: tuple[str, ...] = ()
     skip_analyzers: tuple[str, ...] = ()
+    # vulnerability matching
+    scanners: tuple[str, ...] = ("vuln",)  # () = inventory only
+    db_path: str | None = None  # the advisory database; None: <cache_dir>/vulndb/osv.sqlite
+    db_max_age_days: int = 7  # an older database gives a warning
+    severity_order: tuple[str, ...] = ()  # --vuln-severity-source; () = the default order
+    severities: frozenset[Severity] = frozenset(Severity)
+    ignore_unfixed: bool = False
+    ignore_status: tuple[str, ...] = ()
+    vex: tuple[str, ...] = ()  # OpenVEX / CycloneDX VEX files
+    ignorefile: str | None = None
+    today: dt.date | None = None
 
     def inventory(self) -> InventoryOptions:
         return InventoryOptions(
@@ -45,11 +58,87 @@ class ImageOptions:
         )
 
 
-def _report(target: str, packages: list[Package], diagnostics: list[Diagnostic], artifact: Artifact) -> Report:
+def db_path_for(options: ImageOptions) -> str | None:
+    if options.db_path:
+        return options.db_path
+    if options.cache_dir:
+        return os.path.join(options.cache_dir, "vulndb", "osv.sqlite")
+    return None
+
+
+def _report(target: str, packages: Sequence[Package], diagnostics: list[Diagnostic], artifact: Artifact,
+            options: ImageOptions | None = None) -> Report:
     from stockade import __version__
 
+    opts = options or ImageOptions()
+    findings: list[Finding] = []
+    suppressed: list[Finding] = []
+    if "vuln" in opts.scanners:
+        findings, suppressed, more = _vulnerabilities(packages, artifact, opts)
+        diagnostics = [*diagnostics, *more]
     return Report(tool=Tool(version=__version__), target=target, packages=tuple(packages),
-                  diagnostics=tuple(diagnostics), artifact=artifact)
+                  diagnostics=tuple(diagnostics), artifact=artifact, findings=tuple(findings),
+                  suppressed=tuple(suppressed))
+
+
+def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
+                     opts: ImageOptions) -> tuple[list[Finding], list[Finding], list[Diagnostic]]:
+    """Match against the local advisory database (never the network), then filter and suppress."""
+    from stockade.engine import apply_suppressions, parse_ignorefile
+    from stockade.engine.vex import apply_vex, load_vex
+    from stockade.errors import ConfigError
+    from stockade.vulndb.match import findings as to_findings
+    from stockade.vulndb.match import match
+    from stockade.vulndb.severity import DEFAULT_ORDER
+    from stockade.vulndb.store import AdvisoryStore
+
+    diagnostics: list[Diagnostic] = []
+    path = db_path_for(opts)
+    if path is None or not os.path.exists(path):
+        if packages:
+            diagnostics.append(Diagnostic(Location(path or "vulndb"), "vulndb", DiagnosticLevel.INFO,
+                                          "no vulnerability database: run 'stockade db update' (or 'stockade db "
+                                          "import PATH' offline) to match packages against advisories"))
+        return [], [], diagnostics
+    store = AdvisoryStore.open(path)
+    try:
+        info = store.info()
+        result = match(packages, artifact.os, store)
+    finally:
+        store.close()
+    today = opts.today or dt.date.today()
+    updated = str(info.get("updated") or info.get("built") or "")
+    try:
+        age = (today - dt.date.fromisoformat(updated[:10])).days if updated else None
+    except ValueError:
+        age = None
+    if age is not None and age > opts.db_max_age_days:
+        diagnostics.append(Diagnostic(Location(path), "vulndb", DiagnosticLevel.WARNING,
+                                      f"the vulnerability database is {age} days old; run 'stockade db update'"))
+    diagnostics.extend(result.diagnostics)
+    found = to_findings(result, opts.severity_order or DEFAULT_ORDER, artifact.os)
+    found = [f for f in found if f.severity in opts.severities]
+    if opts.ignore_unfixed:
+        found = [f for f in found if f.status == "fixed"]
+    if opts.ignore_status:
+        found = [f for f in found if f.status not in opts.ignore_status]
+    statements = []
+    for vex_path in opts.vex:
+        try:
+            with open(vex_path, "rb") as handle:
+                statements.extend(load_vex(vex_path, handle.read()))
+        except OSError as exc:
+            raise ConfigError(f"cannot read VEX document {vex_path}: {exc.strerror or exc}") from None
+    kept, suppressed = apply_vex(found, statements) if statements else (found, [])
+    ignore = None
+    if opts.ignorefile:
+        try:
+            with open(opts.ignorefile, encoding="utf-8") as handle:
+                ignore = parse_ignorefile(opts.ignorefile, handle.read(1024 * 1024))
+        except OSError as exc:
+            raise ConfigError(f"cannot read ignore file {opts.ignorefile}: {exc.strerror or exc}") from None
+    kept, more, ignore_diags = apply_suppressions(kept, ignore, today)
+    return kept, [*suppressed, *more], [*diagnostics, *ignore_diags]
 
 
 def registry_factory(options: ImageOptions) -> Callable[[str], BlobStore]:
@@ -86,23 +175,25 @@ def scan_image(target: str, options: ImageOptions | None = None, *, progress: Pr
         inv, artifact = inventory_image(image, opts.inventory(), progress)
     finally:
         image.close()
-    return _report(target, inv.packages, inv.diagnostics, artifact)
+    return _report(target, inv.packages, inv.diagnostics, artifact, opts)
 
 
 def scan_rootfs(root: str, options: ImageOptions | None = None, *, progress: Progress | None = None) -> Report:
     """Inventory of an unpacked root filesystem (OS and installed language packages)."""
     from stockade.analyzers import ROOTFS
 
-    inv, artifact = inventory_tree(root, ROOTFS, (options or ImageOptions()).inventory(), progress)
-    return _report(root, inv.packages, inv.diagnostics, artifact)
+    opts = options or ImageOptions()
+    inv, artifact = inventory_tree(root, ROOTFS, opts.inventory(), progress)
+    return _report(root, inv.packages, inv.diagnostics, artifact, opts)
 
 
 def scan_fs(root: str, options: ImageOptions | None = None, *, progress: Progress | None = None) -> Report:
     """Inventory of a project tree: the packages its lockfiles and manifests declare."""
     from stockade.analyzers import FILESYSTEM
 
-    inv, artifact = inventory_tree(root, FILESYSTEM, (options or ImageOptions()).inventory(), progress)
-    return _report(root, inv.packages, inv.diagnostics, artifact)
+    opts = options or ImageOptions()
+    inv, artifact = inventory_tree(root, FILESYSTEM, opts.inventory(), progress)
+    return _report(root, inv.packages, inv.diagnostics, artifact, opts)
 
 
 MAX_SBOM_SIZE = 512 * 1024 * 1024
@@ -121,11 +212,11 @@ def read_sbom_file(path: str) -> tuple[list[Package], Artifact | None, list[Diag
     return read_sbom(data, path)
 
 
-def scan_sbom(path: str) -> Report:
-    """The packages of a CycloneDX or SPDX JSON SBOM (the input for later scans)."""
+def scan_sbom(path: str, options: ImageOptions | None = None) -> Report:
+    """The packages of a CycloneDX or SPDX JSON SBOM, and their vulnerabilities."""
     packages, artifact, diagnostics = read_sbom_file(path)
     if artifact is None:
         artifact = Artifact(kind="sbom", name=path)
     if not packages and not any(d.level is DiagnosticLevel.ERROR for d in diagnostics):
         diagnostics.append(Diagnostic(Location(path), "sbom", DiagnosticLevel.INFO, "the SBOM lists no packages"))
-    return _report(path, packages, diagnostics, artifact)
+    return _report(path, packages, diagnostics, artifact, options)

@@ -7,8 +7,9 @@ import os
 import sys
 from typing import Any
 
-from stockade.cli._common import exit_status, output_stream
+from stockade.cli._common import output_stream
 from stockade.errors import UsageError
+from stockade.model import Severity
 
 INVENTORY_FORMATS = ("table", "json", "cyclonedx", "spdx-json")
 
@@ -49,6 +50,31 @@ def register(sub: Any) -> None:
                          help="list every package in the table (JSON and SBOM formats always list them)")
         out.add_argument("--strict", action="store_true",
                          help="input problems (diagnostics of level warning or error) fail the run (exit 3)")
+        vuln = parser.add_argument_group("vulnerabilities")
+        vuln.add_argument("--scanners", default="vuln", metavar="LIST",
+                          help="what to look for besides the inventory: vuln (default), or none")
+        vuln.add_argument("--db", metavar="PATH", default=None,
+                          help="advisory database (default: <cache dir>/vulndb/osv.sqlite; see 'stockade db')")
+        vuln.add_argument("--severity", metavar="LIST", default=",".join(s.value for s in Severity),
+                          help="severities to report, comma-separated (default: all)")
+        vuln.add_argument("--ignore-unfixed", action="store_true", help="only vulnerabilities with a released fix")
+        vuln.add_argument("--ignore-status", metavar="LIST", default="",
+                          help="drop these statuses (comma-separated): affected, will_not_fix, fix_deferred, "
+                               "end_of_life")
+        vuln.add_argument("--vex", metavar="FILE", action="append", default=[],
+                          help="OpenVEX or CycloneDX VEX document (repeatable)")
+        vuln.add_argument("--ignorefile", metavar="FILE", default=None,
+                          help="ignore file (default: .stockadeignore when present): ID [PATH-GLOB|PURL] [exp:DATE]")
+        vuln.add_argument("--show-suppressed", action="store_true", help="also list suppressed findings")
+        vuln.add_argument("--vuln-severity-source", metavar="LIST", default="",
+                          help="severity preference order: cvss_v3,cvss_v4,cvss_v2,source (default)")
+        gate = parser.add_argument_group("exit status")
+        gate.add_argument("--exit-code", metavar="N", type=int, default=0,
+                          help="exit with N when findings remain after filtering (default: 0)")
+        gate.add_argument("--fail-on", metavar="SEVERITY", default=None,
+                          help="with --exit-code: only findings of this severity or higher count")
+        gate.add_argument("--fixable-only", action="store_true",
+                          help="with --exit-code: only findings with a released fix count")
         if name != "sbom":
             scan = parser.add_argument_group("scan")
             scan.add_argument("--cache-dir", metavar="DIR", default=None,
@@ -72,14 +98,41 @@ def register(sub: Any) -> None:
         parser.set_defaults(run=run, command_name=name)
 
 
+def _vuln_options(args: argparse.Namespace) -> dict[str, Any]:
+    from stockade.cli._common import parse_severities, resolve_ignorefile
+    from stockade.vulndb.severity import KNOWN_SOURCES
+
+    scanners = tuple(s.strip() for s in args.scanners.split(",") if s.strip() and s.strip() != "none")
+    unknown = [s for s in scanners if s != "vuln"]
+    if unknown:
+        raise UsageError(f"unknown scanner {unknown[0]!r} (expected vuln or none)")
+    order = tuple(s.strip() for s in args.vuln_severity_source.split(",") if s.strip())
+    bad = [s for s in order if s not in KNOWN_SOURCES]
+    if bad:
+        raise UsageError(f"unknown severity source {bad[0]!r} (expected {', '.join(sorted(KNOWN_SOURCES))})")
+    statuses = tuple(s.strip() for s in args.ignore_status.split(",") if s.strip())
+    known = {"fixed", "affected", "will_not_fix", "fix_deferred", "end_of_life", "unknown"}
+    if any(s not in known for s in statuses):
+        raise UsageError(f"unknown status in --ignore-status (expected {', '.join(sorted(known))})")
+    return {
+        "scanners": scanners, "db_path": args.db, "severities": parse_severities(args.severity),
+        "ignore_unfixed": args.ignore_unfixed, "ignore_status": statuses, "vex": tuple(args.vex),
+        "ignorefile": resolve_ignorefile(args.ignorefile), "severity_order": order,
+    }
+
+
 def _options(args: argparse.Namespace) -> Any:
     from stockade.artifacts import ImageOptions
     from stockade.cli.cmd_config import parse_size
 
+    if args.command_name == "sbom":
+        return ImageOptions(cache_dir=default_cache_dir(), **_vuln_options(args))
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     if args.jobs < 0:
         raise UsageError(f"invalid number of jobs {args.jobs}")
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = _vuln_options(args)
+    if args.no_cache and not args.db:
+        extra["db_path"] = os.path.join(args.cache_dir or default_cache_dir(), "vulndb", "osv.sqlite")
     if args.command_name == "image":
         password = ""
         if args.password_stdin:
@@ -88,7 +141,7 @@ def _options(args: argparse.Namespace) -> Any:
             password = os.environ.get("STOCKADE_REGISTRY_PASSWORD", "")
         docker_dir = os.environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
         docker_config = os.path.join(docker_dir, "config.json")
-        extra = {
+        extra |= {
             "platform": args.platform, "insecure_registry": args.insecure_registry, "username": args.username,
             "password": password, "timeout": args.timeout,
             "docker_config": docker_config if os.path.isfile(docker_config) else None,
@@ -113,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.command_name == "sbom":
-            report = artifacts.scan_sbom(args.target)
+            report = artifacts.scan_sbom(args.target, _options(args))
         else:
             scan = {"image": artifacts.scan_image, "rootfs": artifacts.scan_rootfs, "fs": artifacts.scan_fs}
             report = scan[args.command_name](args.target, _options(args), progress=progress)
@@ -125,16 +178,37 @@ def run(args: argparse.Namespace) -> int:
         formatter.render(report, out)
     if not args.quiet and (args.output or args.format != "table"):
         dest = f" -> {args.output}" if args.output else ""
-        count, problems = len(report.packages), len(report.diagnostics)
+        count, problems, vulns = len(report.packages), len(report.diagnostics), len(report.findings)
         sys.stderr.write(f"stockade: {count} package{'' if count == 1 else 's'}, "
+                         f"{vulns} vulnerabilit{'y' if vulns == 1 else 'ies'}, "
                          f"{problems} diagnostic{'' if problems == 1 else 's'}{dest}\n")
-    args.exit_code = 0
-    return exit_status(report, args)
+    return _exit_status(report, args)
+
+
+def _exit_status(report: Any, args: argparse.Namespace) -> int:
+    """``--exit-code N`` when findings count: all of them, or those at/above ``--fail-on`` (and fixable)."""
+    from stockade.errors import EXIT_FAILURE, EXIT_OK
+
+    if args.strict and any(d.level.value != "info" for d in report.diagnostics):
+        return EXIT_FAILURE
+    counted = list(report.findings)
+    if args.fail_on:
+        try:
+            threshold = Severity.parse(args.fail_on)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        counted = [f for f in counted if f.severity.rank >= threshold.rank]
+    if args.fixable_only:
+        counted = [f for f in counted if f.fixed_version]
+    if counted and args.exit_code:
+        code: int = args.exit_code
+        return code
+    return EXIT_OK
 
 
 def _formatter(args: argparse.Namespace) -> Any:
     from stockade.formats import TableFormatter, get_formatter
 
     if args.format == "table":
-        return TableFormatter(list_packages=args.list_all_pkgs)
+        return TableFormatter(list_packages=args.list_all_pkgs, show_suppressed=args.show_suppressed)
     return get_formatter(args.format)

@@ -5,6 +5,10 @@ Ignore file, one entry per line, ``#`` starts a comment::
     STK-K8S-0001                              # everywhere
     STK-K8S-0007  deploy/legacy/*.yaml        # only in files matching the glob
     STK-PSS-*     charts/**  exp:2026-12-31   # until that day (inclusive)
+    CVE-2023-4863 pkg:deb/debian/libwebp7     # a vulnerability (any of its ids) in one package (purl)
+    GHSA-*        pkg:npm/*  exp:2027-01-31   # the comment after an entry is its reason, shown in reports
+
+The purl selector compares without version and qualifiers unless it has them; globs are allowed.
 
 Annotation on an object (or on a pod template)::
 
@@ -35,14 +39,31 @@ class IgnoreEntry:
     path_glob: str = ""
     expires: dt.date | None = None
     line: int = 0
+    reason: str = ""
 
     def matches(self, finding: Finding) -> bool:
-        if not fnmatch.fnmatchcase(finding.rule_id.upper(), self.rule.upper()):
+        rule = self.rule.upper()
+        if not any(fnmatch.fnmatchcase(i.upper(), rule) for i in (finding.rule_id, *finding.aliases)):
             return False
         if not self.path_glob:
             return True
+        if self.path_glob.startswith("pkg:"):
+            return _purl_matches(self.path_glob, finding)
         path = finding.location.path.replace("\\", "/").removeprefix("./")
-        return fnmatch.fnmatchcase(path, self.path_glob.removeprefix("./"))
+        return fnmatch.fnmatchcase(path, self.path_glob.removeprefix("./")) or fnmatch.fnmatchcase(
+            path.lstrip("/"), self.path_glob.removeprefix("./").lstrip("/"))
+
+
+def _purl_matches(selector: str, finding: Finding) -> bool:
+    pkg = finding.package
+    if pkg is None or not pkg.purl:
+        return False
+    have = pkg.purl
+    if "@" not in selector.rsplit("/", 1)[-1]:
+        have = have.split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[0]
+    elif "?" not in selector:
+        have = have.split("?", 1)[0].split("#", 1)[0]
+    return fnmatch.fnmatchcase(have, selector)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +76,8 @@ def parse_ignorefile(path: str, text: str) -> IgnoreFile:
     """Parse an ignore file; a malformed line is a configuration error naming file and line."""
     entries: list[IgnoreEntry] = []
     for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
+        line, _, comment = raw.partition("#")
+        line = line.strip()
         if not line:
             continue
         tokens = line.split()
@@ -78,7 +100,7 @@ def parse_ignorefile(path: str, text: str) -> IgnoreFile:
                 raise ConfigError(
                     f"{path}:{number}: unexpected {token!r} (expected: RULE [PATH-GLOB] [exp:YYYY-MM-DD])"
                 )
-        entries.append(IgnoreEntry(rule, glob, expires, number))
+        entries.append(IgnoreEntry(rule, glob, expires, number, comment.strip()))
     return IgnoreFile(path, tuple(entries))
 
 
@@ -111,7 +133,8 @@ def apply_suppressions(
         if match is None or ignore is None:
             kept.append(finding)
         else:
-            suppressed.append(replace(finding, suppressed_by=f"ignorefile {ignore.path}:{match.line}"))
+            reason = f": {match.reason}" if match.reason else ""
+            suppressed.append(replace(finding, suppressed_by=f"ignorefile {ignore.path}:{match.line}{reason}"))
     return kept, suppressed, diagnostics
 
 

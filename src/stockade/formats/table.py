@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TextIO, TypeVar
 
-from stockade.model import Diagnostic, DiagnosticLevel, Finding, Report, ResourceRef, Severity
+from stockade.model import Diagnostic, DiagnosticLevel, Finding, FindingKind, Report, ResourceRef, Severity
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -52,6 +52,7 @@ class TableFormatter:
     width: int | None = None
     color: bool | None = None
     list_packages: bool = False  # one row per package (else a count per ecosystem), for inventory reports
+    show_suppressed: bool = False  # also list suppressed findings, with what suppressed them
     name: ClassVar[str] = "table"
     media_type: ClassVar[str] = "text/plain"
 
@@ -72,25 +73,36 @@ class TableFormatter:
         with console.capture() as capture:
             if report.artifact is not None:
                 _render_inventory(console, report, self.list_packages)
-            _render(console, report)
+            _render(console, report, self.show_suppressed)
         text = capture.get()
         # Table cells are padded to the column width; trailing blanks only get in the way of a reader
         # who copies the output (and of golden files).
         out.write("\n".join(line.rstrip(" ") for line in text.split("\n")))
 
 
-def _render(console: Console, report: Report) -> None:
+def _render(console: Console, report: Report, show_suppressed: bool = False) -> None:
     from rich.padding import Padding
     from rich.text import Text
 
     # Columns line up across the per-object tables: the rule column is as wide as the widest rule id.
-    rule_width = max((len(f.rule_id) for f in report.findings), default=0)
+    rule_width = max((len(f.rule_id) for f in report.findings if f.kind is not FindingKind.VULN), default=0)
     for path, findings in _group(report.findings, key=lambda f: f.location.path):
         console.print(Text(_path_label(path), style="bold underline"), soft_wrap=True)
-        for resource, group in _group(findings, key=lambda f: f.resource):
+        vulns = [f for f in findings if f.kind is FindingKind.VULN]
+        if vulns:  # a package database or lockfile: one table of its vulnerabilities
+            console.print(Padding(_vuln_table(vulns), (0, 0, 0, 2)))
+        for resource, group in _group([f for f in findings if f.kind is not FindingKind.VULN],
+                                      key=lambda f: f.resource):
             if resource is not None:
                 console.print(Text(f"  {_resource_label(resource)}", style="bold"), soft_wrap=True)
             console.print(Padding(_findings_table(group, rule_width), (0, 0, 0, 2)))
+        console.print()
+
+    if show_suppressed and report.suppressed:
+        console.print(Text("Suppressed", style="bold underline"))
+        for f in report.suppressed:
+            console.print(Text(f"  {_safe(f.rule_id)} {_safe(f.location.path)}: {_safe(f.suppressed_by)}"),
+                          soft_wrap=True)
         console.print()
 
     if report.diagnostics:
@@ -134,6 +146,33 @@ _UNSAFE_IN_TEXT = {**{c: v for c, v in _UNSAFE.items() if c != 0x0A}, 0x09: " "}
 
 def _safe(text: str, *, multiline: bool = False) -> str:
     return text.translate(_UNSAFE_IN_TEXT if multiline else _UNSAFE)
+
+
+def _vuln_table(findings: Sequence[Finding]) -> Table:
+    """Library / Vulnerability / Severity / Status / Installed / Fixed / Title, most severe first."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), show_edge=False, expand=True)
+    table.add_column("Library", overflow="fold", ratio=2)
+    table.add_column("Vulnerability", no_wrap=True)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Status", overflow="fold")
+    table.add_column("Installed", overflow="fold", ratio=1)
+    table.add_column("Fixed", overflow="fold", ratio=1)
+    table.add_column("Title", overflow="fold", ratio=3)
+    ordered = sorted(findings, key=lambda f: (f.package.name if f.package else "", -f.severity.rank, f.rule_id))
+    for f in ordered:
+        library = Text(_safe(f.package.name if f.package else "-"))
+        if f.package is not None and f.package.layer is not None:
+            library.append(f"\nlayer {f.package.layer.index + 1}", style="dim")
+        table.add_row(
+            library, Text(_safe(f.rule_id)), Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
+            Text(_safe(f.status.replace("_", " ")) or "-"), Text(_safe(f.installed_version) or "-"),
+            Text(_safe(f.fixed_version) or "-"), Text(_safe(f.title)),
+        )
+    return table
 
 
 def _findings_table(findings: Sequence[Finding], rule_width: int) -> Table:
