@@ -5,9 +5,11 @@ BIN     = $(VENV)/bin
 
 .PHONY: demo test lint typecheck unit quick system-deps rules-doc bench bench-image clean
 
-# Debian packages the real-image and registry tests use (debootstrap, umoci, skopeo, a registry, Go, rpm).
-SYSTEM_PACKAGES = debootstrap umoci skopeo docker-registry golang-go rpm db-util zstd binutils openssl
-SYSTEM_TOOLS    = debootstrap umoci skopeo docker-registry go rpmbuild db_load objcopy openssl
+# Debian packages the real-image, registry and version-comparison tests use (debootstrap, umoci, skopeo, a
+# registry, Go, rpm; Ruby, PHP and Maven as the reference implementations of their version orders).
+SYSTEM_PACKAGES = debootstrap umoci skopeo docker-registry golang-go rpm db-util zstd binutils openssl \
+                  ruby php-cli php-composer-semver maven default-jre-headless
+SYSTEM_TOOLS    = debootstrap umoci skopeo docker-registry go rpmbuild db_load objcopy openssl ruby php mvn java
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/stockade: pyproject.toml

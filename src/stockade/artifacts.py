@@ -94,6 +94,8 @@ def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
 
     diagnostics: list[Diagnostic] = []
     path = db_path_for(opts)
+    if path is not None:
+        _remember_ecosystems(path, packages, artifact)
     if path is None or not os.path.exists(path):
         if packages:
             diagnostics.append(Diagnostic(Location(path or "vulndb"), "vulndb", DiagnosticLevel.INFO,
@@ -158,6 +160,33 @@ def registry_factory(options: ImageOptions) -> Callable[[str], BlobStore]:
         return store
 
     return make
+
+
+def _remember_ecosystems(db_path: str, packages: Sequence[Package], artifact: Artifact) -> None:
+    """Record the OSV exports this scan needed next to the database, so 'db update' knows what to fetch."""
+    import contextlib
+
+    import orjson
+
+    from stockade.vulndb.match import needed_exports
+
+    needed = needed_exports(packages, artifact.os)
+    if not needed:
+        return
+    seen = os.path.join(os.path.dirname(db_path), "seen-ecosystems.json")
+    with contextlib.suppress(OSError, orjson.JSONDecodeError):
+        old: list[str] = []
+        if os.path.exists(seen):
+            with open(seen, "rb") as handle:
+                loaded = orjson.loads(handle.read(1024 * 1024))
+            old = [str(x) for x in loaded] if isinstance(loaded, list) else []
+        merged = sorted(set(old) | set(needed))
+        if merged != old:
+            os.makedirs(os.path.dirname(seen), exist_ok=True)
+            tmp = seen + ".tmp"
+            with open(tmp, "wb") as handle:
+                handle.write(orjson.dumps(merged))
+            os.replace(tmp, seen)
 
 
 def scan_image(target: str, options: ImageOptions | None = None, *, progress: Progress | None = None) -> Report:

@@ -82,7 +82,7 @@ def _source_rating(advisory: Advisory, affected: Affected | None) -> Rating | No
                 sev = _from_word(value.replace("**", "").split()[0] if value.strip() else "")
                 if sev is not Severity.UNKNOWN:
                     return Rating(sev, None, "", "source")
-    for kind, score in (*((affected.severity if affected else ())), *advisory.severity):
+    for kind, score in (*(affected.severity if affected else ()), *advisory.severity):
         if kind.lower() == "ubuntu":
             sev = _from_word(score)
             if sev is not Severity.UNKNOWN:
@@ -92,7 +92,7 @@ def _source_rating(advisory: Advisory, affected: Affected | None) -> Rating | No
 
 def rate(advisory: Advisory, affected: Affected | None = None, order: Sequence[str] = DEFAULT_ORDER) -> Rating:
     """The advisory's rating by the preference ``order`` (see the module docstring)."""
-    vectors = (*((affected.severity if affected else ())), *advisory.severity)
+    vectors = (*(affected.severity if affected else ()), *advisory.severity)
     for source in order:
         if source == "source":
             found = _source_rating(advisory, affected)

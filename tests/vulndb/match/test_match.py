@@ -1,0 +1,143 @@
+"""OSV matching semantics, fix states, source-package lookup, alias dedupe and severities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from stockade.model import Location, OSInfo, Package, Severity
+from stockade.vulndb.match import evaluate, findings, match
+from stockade.vulndb.model import Advisory, Affected, Event, FixState, Range
+
+DEBIAN = OSInfo("debian", "12", "bookworm")
+CRITICAL_V3 = ("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+
+
+class FakeStore:
+    def __init__(self, *advisories: Advisory) -> None:
+        self.advisories = advisories
+        self.calls: list[tuple[str, str | None, tuple[str, ...]]] = []
+
+    def lookup(self, ecosystem_base: str, release: str | None,
+               names: Iterable[str]) -> dict[str, list[tuple[Affected, Advisory]]]:
+        names = tuple(names)
+        self.calls.append((ecosystem_base, release, names))
+        out: dict[str, list[tuple[Affected, Advisory]]] = {}
+        for adv in self.advisories:
+            for aff in adv.affected:
+                base, _, rel = aff.ecosystem.partition(":")
+                if base.lower() == ecosystem_base and (rel or None) == release and aff.name in names:
+                    out.setdefault(aff.name, []).append((aff, adv))
+        return out
+
+
+def rng(*events: tuple[str, str], type_: str = "ECOSYSTEM") -> Range:
+    return Range(type_, tuple(Event(k, v) for k, v in events))
+
+
+def aff(eco: str, name: str, *ranges: Range, versions: tuple[str, ...] = (), state: FixState | None = None) -> Affected:
+    return Affected(eco, name, ranges=ranges, versions=versions, fix_state=state)
+
+
+def pypi(name: str, version: str) -> Package:
+    return Package(name, version, "pypi", purl=f"pkg:pypi/{name}@{version}", id=f"pkg:pypi/{name}@{version}",
+                   locations=(Location("/app/site-packages/x/METADATA"),))
+
+
+def test_osv_range_algorithm() -> None:
+    a = aff("PyPI", "jinja2", rng(("introduced", "0"), ("fixed", "2.11.3")),
+            rng(("introduced", "3.0.0"), ("last_affected", "3.1.2")))
+    assert evaluate(a, "2.10", "pep440") == (True, "2.11.3", set())
+    assert evaluate(a, "2.11.3", "pep440") == (False, "", set())
+    assert evaluate(a, "3.0.1", "pep440") == (True, "", set())
+    assert evaluate(a, "3.1.2", "pep440") == (True, "", set())
+    assert evaluate(a, "3.1.3", "pep440") == (False, "", set())
+
+
+def test_reintroduced_and_multiple_fixes_in_one_range() -> None:
+    a = aff("PyPI", "x", rng(("introduced", "1.0"), ("fixed", "1.2"), ("introduced", "2.0"), ("fixed", "2.3")))
+    assert evaluate(a, "1.1", "pep440")[:2] == (True, "1.2")
+    assert evaluate(a, "1.5", "pep440")[:2] == (False, "")
+    assert evaluate(a, "2.1", "pep440")[:2] == (True, "2.3")
+
+
+def test_versions_list_and_git_ranges() -> None:
+    a = aff("PyPI", "x", rng(("introduced", "abc123"), ("fixed", "def456"), type_="GIT"), versions=("1.0", "1.1"))
+    assert evaluate(a, "1.1", "pep440")[0] is True
+    assert evaluate(a, "1.2", "pep440")[0] is False
+
+
+def test_semver_range_for_go_with_v_prefix() -> None:
+    adv = Advisory("GO-2023-1", aliases=("CVE-2023-1",),
+                   affected=(aff("Go", "golang.org/x/net", rng(("introduced", "0"), ("fixed", "0.17.0"),
+                                                                  type_="SEMVER")),))
+    pkg = Package("golang.org/x/net", "v0.10.0", "golang", id="g")
+    result = match([pkg], None, FakeStore(adv))
+    assert [(m.advisory.id, m.fixed_version, m.state) for m in result.matches] == [("GO-2023-1", "0.17.0",
+                                                                                    FixState.FIXED)]
+
+
+def test_debian_is_matched_by_source_package_and_version() -> None:
+    # The binary has an epoch the source does not: compared as a binary it would look fixed.
+    adv = Advisory("CVE-2024-1", affected=(aff("Debian:12", "fixture-src", rng(("introduced", "0"),
+                                                                               ("fixed", "1.0-2"))),))
+    pkg = Package("libfixture1", "2:1.0-1", "deb", source_name="fixture-src", source_version="1.0-1", id="d",
+                  locations=(Location("/var/lib/dpkg/status"),))
+    store = FakeStore(adv)
+    result = match([pkg], DEBIAN, store)
+    assert [(m.package.name, m.fixed_version) for m in result.matches] == [("libfixture1", "1.0-2")]
+    assert store.calls == [("debian", "12", ("fixture-src",))]
+    (finding,) = findings(result, os_info=DEBIAN)
+    assert finding.message == "libfixture1 2:1.0-1 is affected by CVE-2024-1; fixed in 1.0-2"
+    assert (finding.installed_version, finding.fixed_version, finding.status) == ("2:1.0-1", "1.0-2", "fixed")
+
+
+def test_other_debian_releases_do_not_apply() -> None:
+    adv = Advisory("CVE-2024-2", affected=(aff("Debian:11", "bash", rng(("introduced", "0"), ("fixed", "9"))),))
+    pkg = Package("bash", "5.2.15-2+b2", "deb", source_name="bash", source_version="5.2.15-2", id="b")
+    assert match([pkg], DEBIAN, FakeStore(adv)).matches == []
+
+
+def test_distro_fix_states_and_unreleased_fixes() -> None:
+    deferred = Advisory("CVE-2024-3", affected=(aff("Debian:12", "bash", rng(("introduced", "0")),
+                                                    state=FixState.FIX_DEFERRED),))
+    claimed = Advisory("CVE-2024-4", affected=(aff("Debian:12", "bash", rng(("introduced", "0")),
+                                                   state=FixState.FIXED),))
+    pkg = Package("bash", "5.2.15-2+b2", "deb", source_name="bash", source_version="5.2.15-2", id="b")
+    result = match([pkg], DEBIAN, FakeStore(deferred, claimed))
+    states = {f.rule_id: (f.status, f.fixed_version) for f in findings(result, os_info=DEBIAN)}
+    assert states == {"CVE-2024-3": ("fix_deferred", ""), "CVE-2024-4": ("affected", "")}
+
+
+def test_aliases_become_one_finding_with_every_id() -> None:
+    r = rng(("introduced", "0"), ("fixed", "2.31.0"))
+    ghsa = Advisory("GHSA-j8r2-6x86-q33q", aliases=("CVE-2023-32681",), summary="Proxy-Authorization leak",
+                    affected=(aff("PyPI", "requests", r),), severity=(CRITICAL_V3,))
+    pysec = Advisory("PYSEC-2023-74", aliases=("CVE-2023-32681", "GHSA-j8r2-6x86-q33q"),
+                     affected=(aff("PyPI", "requests", r),))
+    result = match([pypi("requests", "2.28.1")], None, FakeStore(ghsa, pysec))
+    (finding,) = findings(result)
+    assert finding.rule_id == "CVE-2023-32681"
+    assert finding.aliases == ("GHSA-j8r2-6x86-q33q", "PYSEC-2023-74")
+    assert (finding.severity, finding.score, finding.severity_source) == (Severity.CRITICAL, 9.8, "cvss_v3")
+    assert finding.title == "Proxy-Authorization leak"
+    assert finding.remediation == "upgrade requests to 2.31.0 or later"
+
+
+def test_source_severity_when_there_is_no_vector() -> None:
+    adv = Advisory("GHSA-1", database_specific='{"severity": "MODERATE"}', affected=(aff("PyPI", "x", rng(
+        ("introduced", "0"))),))
+    (finding,) = findings(match([pypi("x", "1.0")], None, FakeStore(adv)))
+    assert (finding.severity, finding.severity_source, finding.status) == (Severity.MEDIUM, "source", "affected")
+
+
+def test_unreadable_versions_are_diagnostics_not_crashes() -> None:
+    adv = Advisory("PYSEC-X", affected=(aff("PyPI", "x", rng(("introduced", "0"), ("fixed", "not a version!"))),))
+    result = match([pypi("x", "1.0")], None, FakeStore(adv))
+    assert result.matches == []
+    assert "not a version!" in result.diagnostics[0].message
+
+
+def test_packages_without_a_source_are_counted() -> None:
+    pkg = Package("musl", "1.2.4-r2", "apk", source_name="musl", id="m")
+    result = match([pkg], OSInfo("unknown-distro", "1"), FakeStore())
+    assert result.unsupported == 1
