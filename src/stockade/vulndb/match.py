@@ -134,18 +134,40 @@ class _Comparer:
             return None
 
 
-def _range_hit(rng: Range, installed_key: Any, cmp: _Comparer) -> tuple[bool, str]:
-    """(affected, the fixed version that ends the affected span or "")."""
-    events: list[tuple[int, Any, Event]] = []
+_SORTED: dict[tuple[int, str], tuple[Range, list[tuple[int, Any, Event]] | None]] = {}
+
+
+def _sorted_events(rng: Range, cmp: _Comparer) -> list[tuple[int, Any, Event]] | None:
+    """The range's events with their version keys, in version order (None: a version does not parse).
+
+    Memoised per range object for the duration of a match (the store hands out the same objects for every
+    package that looks the advisory up), so each range is parsed and sorted once, not once per package.
+    """
+    memo_key = (id(rng), cmp.scheme)
+    hit = _SORTED.get(memo_key)
+    if hit is not None and hit[0] is rng:
+        return hit[1]
+    events: list[tuple[int, Any, Event]] | None = []
     for event in rng.events:
         if event.kind == "introduced" and event.version == "0":
-            events.append((0, None, event))
+            events.append((0, None, event))  # type: ignore[union-attr]
             continue
         k = cmp.key(event.version)
         if k is None:
-            return False, ""  # a range we cannot read is not evidence of anything
-        events.append((1, k, event))
-    events.sort(key=lambda item: (item[0], item[1]) if item[0] else (0, 0))
+            events = None  # a range we cannot read is not evidence of anything
+            break
+        events.append((1, k, event))  # type: ignore[union-attr]
+    if events is not None:
+        events.sort(key=lambda item: (item[0], item[1]) if item[0] else (0, 0))
+    _SORTED[memo_key] = (rng, events)
+    return events
+
+
+def _range_hit(rng: Range, installed_key: Any, cmp: _Comparer) -> tuple[bool, str]:
+    """(affected, the fixed version that ends the affected span or "")."""
+    events = _sorted_events(rng, cmp)
+    if events is None:
+        return False, ""
     affected = False
     fixed = ""
     for order, key, event in events:
@@ -215,7 +237,15 @@ class MatchResult:
 
 def match(packages: Sequence[Package], os_info: OSInfo | None, store: Store) -> MatchResult:
     """Every (package, advisory) pair where the package's version is affected."""
+    try:
+        return _match(packages, os_info, store)
+    finally:
+        _SORTED.clear()
+
+
+def _match(packages: Sequence[Package], os_info: OSInfo | None, store: Store) -> MatchResult:
     result = MatchResult()
+    verdicts: dict[tuple[int, str, str], tuple[bool, str, set[str]]] = {}
     groups: dict[tuple[str, str | None], list[tuple[Query, Package]]] = {}
     for pkg in packages:
         query = query_for(pkg, os_info)
@@ -233,7 +263,11 @@ def match(packages: Sequence[Package], os_info: OSInfo | None, store: Store) -> 
                 pair = (pkg.id or f"{pkg.ecosystem}/{pkg.name}@{pkg.version}", advisory.id)
                 if pair in seen:
                     continue
-                hit, fixed, bad = evaluate(affected, query.version, query.scheme)
+                verdict_key = (id(affected), query.version, query.scheme)
+                verdict = verdicts.get(verdict_key)
+                if verdict is None:
+                    verdict = verdicts[verdict_key] = evaluate(affected, query.version, query.scheme)
+                hit, fixed, bad = verdict
                 if bad:
                     bad_versions.setdefault((advisory.id, query.scheme), set()).update(bad)
                 if not hit:

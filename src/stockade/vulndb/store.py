@@ -330,14 +330,17 @@ class AdvisoryStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(self.path, f"cannot read ({exc}); {_CREATE_HINT}") from None
         for norm, hits in found.items():
-            seen: set[tuple[str, Affected]] = set()
+            seen: set[tuple[object, ...]] = set()
             pairs: list[tuple[Affected, Advisory]] = []
             for pk, seq in hits:
                 advisory = self._cache[pk]
                 affected = advisory.affected[seq]
-                if (advisory.id, affected) in seen:
+                # The fields that decide a match (hashing the frozen dataclass rehashes every field each time).
+                same = (advisory.id, affected.ecosystem, affected.name, affected.ranges, affected.versions,
+                        affected.fix_state)
+                if same in seen:
                     continue
-                seen.add((advisory.id, affected))
+                seen.add(same)
                 pairs.append((affected, advisory))
             pairs.sort(key=lambda p: (p[1].id, p[1].source))
             for name in wanted[norm]:
