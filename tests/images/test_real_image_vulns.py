@@ -98,3 +98,35 @@ def test_filters_vex_ignores_and_gates(real_image, database: str, tmp_path: Path
     assert code == 0
     code, _ = scan(capsys, real_image, database, "--exit-code", "4", "--fail-on", "MEDIUM")
     assert code == 4
+
+
+def test_cyclonedx_vulnerabilities_and_sarif_validate(real_image, database: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import jsonschema
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    bom = tmp_path / "bom.json"
+    assert main(["image", f"oci:{real_image.layout}:test", "--no-cache", "--db", database, "--format", "cyclonedx",
+                 "--output", str(bom), "--quiet"]) == 0
+    text = bom.read_text()
+    errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text, all_errors=True)
+    assert errors is None, "\n".join(str(e) for e in errors)
+    doc = json.loads(text)
+    vulns = {v["id"]: v for v in doc["vulnerabilities"]}
+    go = vulns["CVE-2023-24539"]
+    assert go["references"] == [{"id": "GO-2023-1751", "source": {"name": "Go Vulnerability Database"}}]
+    assert go["affects"][0]["ref"].startswith("pkg:golang/stdlib@1.19.8")
+    assert "stdlib 1.19.9" in go["recommendation"]
+    glibc = vulns["CVE-2099-0004"]
+    assert {a["ref"].split("?")[0] for a in glibc["affects"]} >= {"pkg:deb/debian/libc6@2.36-9%2Bdeb12u14"}
+
+    sarif = tmp_path / "out.sarif"
+    assert main(["image", f"oci:{real_image.layout}:test", "--no-cache", "--db", database, "--format", "sarif",
+                 "--output", str(sarif), "--quiet"]) == 0
+    schema = json.loads((Path(__file__).parents[1] / "formats" / "testdata" / "sarif-schema-2.1.0.json").read_text())
+    log = json.loads(sarif.read_text())
+    jsonschema.validate(log, schema)
+    fingerprints = [r["partialFingerprints"]["stockadeFindingHash/v1"] for r in log["runs"][0]["results"]]
+    assert len(fingerprints) == len(set(fingerprints))  # one advisory in several packages: distinct alerts
+    capsys.readouterr()

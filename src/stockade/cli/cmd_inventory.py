@@ -11,7 +11,7 @@ from stockade.cli._common import output_stream
 from stockade.errors import UsageError
 from stockade.model import Severity
 
-INVENTORY_FORMATS = ("table", "json", "cyclonedx", "spdx-json")
+INVENTORY_FORMATS = ("table", "json", "sarif", "cyclonedx", "spdx-json")
 
 _COMMANDS = {
     "image": ("inventory of a container image: OS and language packages, per layer",
@@ -43,7 +43,8 @@ def register(sub: Any) -> None:
         parser.add_argument("target", metavar="TARGET" if name == "image" else "PATH")
         out = parser.add_argument_group("report")
         out.add_argument("-f", "--format", choices=INVENTORY_FORMATS, default="table",
-                         help="report format: table, json, cyclonedx (CycloneDX 1.6 JSON), spdx-json (SPDX 2.3)")
+                         help="report format: table, json, sarif (vulnerabilities), cyclonedx (CycloneDX 1.6 JSON "
+                              "with a vulnerabilities section), spdx-json (SPDX 2.3)")
         out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
         out.add_argument("-q", "--quiet", action="store_true", help="no progress and no messages on standard error")
         out.add_argument("--list-all-pkgs", action="store_true",

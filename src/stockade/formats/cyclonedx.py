@@ -25,7 +25,7 @@ from typing import Any, ClassVar, TextIO
 
 from stockade.formats import _sbom
 from stockade.formats._json import dumps_pretty
-from stockade.model import Artifact, Package, Report, purl
+from stockade.model import Artifact, Finding, FindingKind, Package, Report, purl
 
 __all__ = ["SCHEMA_URI", "SPEC_VERSION", "CycloneDxFormatter", "license_choice", "report_to_cyclonedx"]
 
@@ -81,7 +81,9 @@ def report_to_cyclonedx(report: Report, *, serial_number: str = "", timestamp: s
     tool: JsonObject = {"type": "application", "name": report.tool.name or "stockade"}
     if report.tool.version:
         tool["version"] = report.tool.version
-    return {
+    by_id = {p.id: refs[i] for i, p in enumerate(packages) if p.id}
+    vulnerabilities = _vulnerabilities(report, by_id)
+    bom = {
         "$schema": SCHEMA_URI,
         "bomFormat": "CycloneDX",
         "specVersion": SPEC_VERSION,
@@ -95,6 +97,64 @@ def report_to_cyclonedx(report: Report, *, serial_number: str = "", timestamp: s
         "components": components,
         "dependencies": dependencies,
     }
+    if vulnerabilities:
+        bom["vulnerabilities"] = vulnerabilities
+    return bom
+
+
+_RATING_METHOD = {"cvss_v3": "CVSSv3", "cvss_v4": "CVSSv4", "cvss_v2": "CVSSv2"}
+
+
+def _vulnerabilities(report: Report, refs: dict[str, str]) -> list[JsonObject]:
+    """One entry per vulnerability id, affecting every component it was found in (CycloneDX 1.6)."""
+    grouped: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        if f.kind is FindingKind.VULN and f.package is not None and f.package.id in refs:
+            grouped.setdefault(f.rule_id, []).append(f)
+    out: list[JsonObject] = []
+    for vuln_id in sorted(grouped):
+        found = grouped[vuln_id]
+        first = found[0]
+        rating: JsonObject = {"severity": first.severity.value.lower()}
+        if first.score is not None:
+            rating["score"] = first.score
+        rating["method"] = _RATING_METHOD.get(first.severity_source, "other")
+        entry: JsonObject = {"bom-ref": f"vulnerability:{vuln_id}", "id": vuln_id}
+        aliases = sorted({a for f in found for a in f.aliases})
+        if aliases:
+            entry["references"] = [{"id": a, "source": {"name": _source_of(a)}} for a in aliases]
+        entry["ratings"] = [rating]
+        if first.title:
+            entry["description"] = first.title
+        fixes = sorted({f"{f.package.name} {f.fixed_version}" for f in found if f.package and f.fixed_version})
+        if fixes:
+            entry["recommendation"] = "upgrade to the fixed versions: " + ", ".join(fixes)
+        urls = [u for u in dict.fromkeys(u for f in found for u in f.references) if u.startswith(("http://", "https://"))]
+        if urls:
+            entry["advisories"] = [{"url": u} for u in urls[:20]]
+        affects = []
+        for f in sorted(found, key=lambda f: refs[f.package.id] if f.package else ""):
+            assert f.package is not None
+            version = f.installed_version or f.package.version
+            affects.append({"ref": refs[f.package.id], "versions": [{"version": version, "status": "affected"}]})
+        entry["affects"] = affects
+        props = sorted({(f"stockade:vulnerability:status:{f.package.name if f.package else ''}", f.status)
+                        for f in found if f.status})
+        props += sorted({(f"stockade:vulnerability:fixed_version:{f.package.name if f.package else ''}",
+                          f.fixed_version) for f in found if f.fixed_version})
+        if props:
+            entry["properties"] = [{"name": k, "value": v} for k, v in props]
+        out.append(entry)
+    return out
+
+
+def _source_of(vuln_id: str) -> str:
+    for prefix, name in (("CVE-", "NVD"), ("GHSA-", "GitHub Advisory Database"), ("GO-", "Go Vulnerability Database"),
+                         ("PYSEC-", "PyPA Advisory Database"), ("RUSTSEC-", "RustSec"), ("DSA-", "Debian"),
+                         ("DLA-", "Debian"), ("USN-", "Ubuntu"), ("ALSA-", "AlmaLinux"), ("RLSA-", "Rocky Linux")):
+        if vuln_id.startswith(prefix):
+            return name
+    return "OSV"
 
 
 def _artifact_component(artifact: Artifact) -> JsonObject:

@@ -8,8 +8,9 @@ Mapping (documented in docs/report-format.md):
   ``properties["security-severity"]`` (the number GitHub ranks alerts by);
 - locations: relative paths become ``%SRCROOT%``-relative URIs, absolute paths ``file://`` URIs, standard
   input (``-``) the relative URI ``stdin``; a location without a line points at line 1;
-- ``partialFingerprints["stockadeFindingHash/v1"]`` = sha256(rule id, path, object path, resource), so an
-  alert survives lines moving around it;
+- ``partialFingerprints["stockadeFindingHash/v1"]`` = sha256(rule id, path, object path, resource, and for
+  a package's finding the package name), so an alert survives lines moving around it and an upgrade of
+  the package;
 - suppressed findings are results with ``suppressions``; diagnostics are tool execution notifications.
 """
 
@@ -223,12 +224,14 @@ def _result(finding: Finding, rule_index: int) -> JsonObject:
 
 def fingerprint(finding: Finding) -> str:
     """Stable identity of a finding across scans: independent of line numbers and message wording."""
-    parts = (
+    parts: tuple[str, ...] = (
         finding.rule_id,
         _normalize_path(finding.location.path),
         finding.location.object_path,
         str(finding.resource or ""),
     )
+    if finding.package is not None:  # one advisory, several packages listed in one file
+        parts = (*parts, finding.package.ecosystem, finding.package.name)
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
