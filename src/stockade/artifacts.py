@@ -35,6 +35,7 @@ class ImageOptions:
     password: str = ""
     docker_config: str | None = None  # a Docker config.json with registry credentials
     timeout: float = 60.0
+    offline: bool = False  # no network at all: registry references are refused
     max_file_size: int = Limits().max_file_size
     plugins: bool = True
     analyzers: tuple[str, ...] = ()
@@ -145,6 +146,9 @@ def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
 
 def registry_factory(options: ImageOptions) -> Callable[[str], BlobStore]:
     def make(reference: str) -> BlobStore:
+        if options.offline:
+            raise UsageError(f"{reference} is a registry reference, and --offline allows no network; scan an "
+                             "archive or OCI layout of it instead (skopeo copy docker://... oci:DIR)")
         from stockade.source.image import registry
         from stockade.source.image.auth import CredentialSource
 

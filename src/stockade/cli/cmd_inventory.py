@@ -96,6 +96,9 @@ def register(sub: Any) -> None:
             reg.add_argument("--password-stdin", action="store_true", help="read the registry password from stdin")
             reg.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                              help="registry request timeout (default: 60)")
+            reg.add_argument("--offline", action="store_true",
+                             help="no network at all (scans never download advisories; this also refuses "
+                                  "registry references)")
         parser.set_defaults(run=run, command_name=name)
 
 
@@ -144,7 +147,7 @@ def _options(args: argparse.Namespace) -> Any:
         docker_config = os.path.join(docker_dir, "config.json")
         extra |= {
             "platform": args.platform, "insecure_registry": args.insecure_registry, "username": args.username,
-            "password": password, "timeout": args.timeout,
+            "password": password, "timeout": args.timeout, "offline": args.offline,
             "docker_config": docker_config if os.path.isfile(docker_config) else None,
         }
     return ImageOptions(cache_dir=cache_dir, jobs=args.jobs, max_file_size=parse_size(args.max_file_size), **extra)

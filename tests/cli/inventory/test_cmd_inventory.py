@@ -176,3 +176,17 @@ def test_broken_layer_is_a_diagnostic_and_strict_fails(capsys: pytest.CaptureFix
     assert packages(out) == EXPECTED - {("pypi", "Flask_Login", "0.6.3")}
     assert any("layer 2" in d["message"] for d in report["diagnostics"])
     assert run(capsys, "image", f"{image}:1.0", "--no-cache", "--strict", "--quiet")[0] == 3
+
+
+def test_offline_refuses_registry_references(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "image", "registry.example.com/app:1", "--offline", "--no-cache")
+    assert code == 2 and "--offline allows no network" in err
+
+
+def test_no_database_is_an_info_diagnostic_not_a_failure(capsys: pytest.CaptureFixture[str], rootfs: Path,
+                                                         tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "rootfs", str(rootfs), "--format", "json", "--db", str(tmp_path / "none.sqlite"),
+                       "--strict")
+    assert code == 0
+    (diag,) = [d for d in json.loads(out)["diagnostics"] if d["source"] == "vulndb"]
+    assert diag["level"] == "info" and "stockade db update" in diag["message"]
