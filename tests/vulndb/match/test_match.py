@@ -141,3 +141,23 @@ def test_packages_without_a_source_are_counted() -> None:
     pkg = Package("musl", "1.2.4-r2", "apk", source_name="musl", id="m")
     result = match([pkg], OSInfo("unknown-distro", "1"), FakeStore())
     assert result.unsupported == 1
+
+
+def test_os_release_names_as_osv_writes_them() -> None:
+    from stockade.vulndb.match import query_for
+
+    deb = Package("libssl3", "3.0.2-0ubuntu1.10", "deb", source_name="openssl", source_version="3.0.2-0ubuntu1.10")
+    ubuntu = query_for(deb, OSInfo("ubuntu", "22.04", "jammy"))
+    assert ubuntu is not None and (ubuntu.ecosystem, ubuntu.releases, ubuntu.name) == (
+        "ubuntu", ("22.04", "22.04:LTS"), "openssl")  # "Ubuntu:22.04:LTS"; "Ubuntu:Pro:..." needs a subscription
+    apk = Package("libcrypto3", "3.1.4-r5", "apk", source_name="openssl")
+    alpine = query_for(apk, OSInfo("alpine", "3.19.1"))
+    assert alpine is not None and (alpine.releases, alpine.name) == (("v3.19",), "openssl")  # "Alpine:v3.19"
+    rpm = Package("openssl-libs", "1:3.0.7-24.el9", "rpm")
+    alma = query_for(rpm, OSInfo("almalinux", "9.3"))
+    assert alma is not None and (alma.ecosystem, alma.releases, alma.name) == ("almalinux", ("9",), "openssl-libs")
+    sid = query_for(Package("bash", "5.2.21-2", "deb"), OSInfo("debian", "", "trixie"))
+    assert sid is not None and sid.releases == ("13",)
+    distroless = query_for(Package("libc6", "2.36-9", "deb", source_name="glibc"),
+                           OSInfo("debian", "12", distroless=True))
+    assert distroless is not None and distroless.releases == ("12",)
