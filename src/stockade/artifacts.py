@@ -85,7 +85,7 @@ def _report(target: str, packages: Sequence[Package], diagnostics: list[Diagnost
 def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
                      opts: ImageOptions) -> tuple[list[Finding], list[Finding], list[Diagnostic]]:
     """Match against the local advisory database (never the network), then filter and suppress."""
-    from stockade.engine import apply_suppressions, parse_ignorefile
+    from stockade.engine import apply_suppressions, read_ignorefile
     from stockade.engine.vex import apply_vex, load_vex
     from stockade.errors import ConfigError
     from stockade.vulndb.match import findings as to_findings
@@ -133,13 +133,7 @@ def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
         except OSError as exc:
             raise ConfigError(f"cannot read VEX document {vex_path}: {exc.strerror or exc}") from None
     kept, suppressed = apply_vex(found, statements) if statements else (found, [])
-    ignore = None
-    if opts.ignorefile:
-        try:
-            with open(opts.ignorefile, encoding="utf-8") as handle:
-                ignore = parse_ignorefile(opts.ignorefile, handle.read(1024 * 1024))
-        except OSError as exc:
-            raise ConfigError(f"cannot read ignore file {opts.ignorefile}: {exc.strerror or exc}") from None
+    ignore = read_ignorefile(opts.ignorefile)
     kept, more, ignore_diags = apply_suppressions(kept, ignore, today)
     return kept, [*suppressed, *more], [*diagnostics, *ignore_diags]
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from stockade.errors import ConfigError, UsageError
+from stockade.errors import UsageError
 from stockade.model import Diagnostic, Finding, Report, Resource, ResourceRef, Tool
 from stockade.options import PSS_LEVELS, ScanOptions
 
@@ -39,7 +39,7 @@ def scan(
     from stockade import __version__
     from stockade.checks import CheckContext, check_registry
     from stockade.checks.pss import parse_version
-    from stockade.engine import apply_suppressions, evaluate, parse_ignorefile
+    from stockade.engine import apply_suppressions, evaluate, read_ignorefile
     from stockade.source.manifests import LoadLimits, LoadResult, discover, load_unit
 
     opts = options or ScanOptions()
@@ -55,13 +55,7 @@ def scan(
     if opts.jobs < 0:
         raise UsageError(f"invalid number of jobs {opts.jobs} (0 means one per CPU)")
 
-    ignore = None
-    if opts.ignorefile:
-        try:
-            with open(opts.ignorefile, encoding="utf-8") as handle:
-                ignore = parse_ignorefile(opts.ignorefile, handle.read(1024 * 1024))
-        except OSError as exc:
-            raise ConfigError(f"cannot read ignore file {opts.ignorefile}: {exc.strerror or exc}") from None
+    ignore = read_ignorefile(opts.ignorefile)
 
     checks = check_registry(plugins=opts.plugins).select(opts.rules, opts.skip_rules)
     limits = LoadLimits(max_file_size=opts.max_file_size)

@@ -104,6 +104,19 @@ def parse_ignorefile(path: str, text: str) -> IgnoreFile:
     return IgnoreFile(path, tuple(entries))
 
 
+def read_ignorefile(path: str | None) -> IgnoreFile | None:
+    """The ignore file at ``path`` (None: none); ConfigError when it cannot be read or parsed."""
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return parse_ignorefile(path, handle.read(1024 * 1024))
+    except OSError as exc:
+        raise ConfigError(f"cannot read ignore file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"cannot read ignore file {path}: not UTF-8 text") from None
+
+
 def apply_suppressions(
     findings: Iterable[Finding], ignore: IgnoreFile | None, today: dt.date
 ) -> tuple[list[Finding], list[Finding], list[Diagnostic]]:
