@@ -57,19 +57,23 @@ def main() -> int:
                     version = "v" + version.removeprefix("v") if name != "stdlib" else version
                 candidates.append(Package(name, version, purl_type, id=f"{purl_type}/{name}@{version}"))
         packages = rng.sample(candidates, min(1000, len(candidates)))
-        best = float("inf")
+        runs: list[tuple[float, float, float]] = []  # (match cold, findings, match warm)
         count = 0
         for _ in range(5):
             store.close()
             store = AdvisoryStore.open(db)  # cold advisory cache each time
             start = time.perf_counter()
             result = match(packages, None, store)
-            out = findings(result)
-            best = min(best, time.perf_counter() - start)
-            count = len(out)
+            matched = time.perf_counter()
+            count = len(findings(result))
+            built = time.perf_counter()
+            match(packages, None, store)  # again, the store's advisory cache now warm
+            runs.append((matched - start, built - matched, time.perf_counter() - built))
         store.close()
-        print(f"match: {len(packages)} packages -> {count} findings in {best:.3f} s (target < 0.2 s), "
-              "best of 5, advisory cache cold")
+        cold, build, warm = min(runs, key=lambda r: r[0] + r[1])
+        print(f"match: {len(packages)} packages -> {count} findings in {cold + build:.3f} s (target < 0.2 s), "
+              f"best of 5, advisory cache cold: match {cold:.3f} s + findings {build:.3f} s; "
+              f"match with the advisory cache warm {warm:.3f} s")
 
         try:
             import builder

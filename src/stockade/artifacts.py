@@ -89,14 +89,15 @@ def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
     from stockade.engine.vex import apply_vex, load_vex
     from stockade.errors import ConfigError
     from stockade.vulndb.match import findings as to_findings
-    from stockade.vulndb.match import match
+    from stockade.vulndb.match import match, needed_exports
     from stockade.vulndb.severity import DEFAULT_ORDER
     from stockade.vulndb.store import AdvisoryStore
+    from stockade.vulndb.update import record_needs
 
     diagnostics: list[Diagnostic] = []
     path = db_path_for(opts)
     if path is not None:
-        _remember_ecosystems(path, packages, artifact)
+        record_needs(path, needed_exports(packages, artifact.os))
     if path is None or not os.path.exists(path):
         if packages:
             diagnostics.append(Diagnostic(Location(path or "vulndb"), "vulndb", DiagnosticLevel.INFO,
@@ -105,12 +106,11 @@ def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
         return [], [], diagnostics
     store = AdvisoryStore.open(path)
     try:
-        info = store.info()
+        updated = store.updated
         result = match(packages, artifact.os, store)
     finally:
         store.close()
     today = opts.today or dt.date.today()
-    updated = str(info.get("updated") or info.get("built") or "")
     try:
         age = (today - dt.date.fromisoformat(updated[:10])).days if updated else None
     except ValueError:
@@ -119,7 +119,7 @@ def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
         diagnostics.append(Diagnostic(Location(path), "vulndb", DiagnosticLevel.WARNING,
                                       f"the vulnerability database is {age} days old; run 'stockade db update'"))
     diagnostics.extend(result.diagnostics)
-    found = to_findings(result, opts.severity_order or DEFAULT_ORDER, artifact.os)
+    found = to_findings(result, opts.severity_order or DEFAULT_ORDER)
     found = [f for f in found if f.severity in opts.severities]
     if opts.ignore_unfixed:
         found = [f for f in found if f.status == "fixed"]
@@ -158,33 +158,6 @@ def registry_factory(options: ImageOptions) -> Callable[[str], BlobStore]:
         return store
 
     return make
-
-
-def _remember_ecosystems(db_path: str, packages: Sequence[Package], artifact: Artifact) -> None:
-    """Record the OSV exports this scan needed next to the database, so 'db update' knows what to fetch."""
-    import contextlib
-
-    import orjson
-
-    from stockade.vulndb.match import needed_exports
-
-    needed = needed_exports(packages, artifact.os)
-    if not needed:
-        return
-    seen = os.path.join(os.path.dirname(db_path), "seen-ecosystems.json")
-    with contextlib.suppress(OSError, orjson.JSONDecodeError):
-        old: list[str] = []
-        if os.path.exists(seen):
-            with open(seen, "rb") as handle:
-                loaded = orjson.loads(handle.read(1024 * 1024))
-            old = [str(x) for x in loaded] if isinstance(loaded, list) else []
-        merged = sorted(set(old) | set(needed))
-        if merged != old:
-            os.makedirs(os.path.dirname(seen), exist_ok=True)
-            tmp = seen + ".tmp"
-            with open(tmp, "wb") as handle:
-                handle.write(orjson.dumps(merged))
-            os.replace(tmp, seen)
 
 
 def scan_image(target: str, options: ImageOptions | None = None, *, progress: Progress | None = None) -> Report:

@@ -320,8 +320,8 @@ def redact_tool_version(doc: Any) -> Any:
     return doc
 
 
-def _assert_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
+def _assert_golden(name: str, actual: str, directory: Path = GOLDEN) -> None:
+    path = directory / name
     if os.environ.get("STOCKADE_UPDATE_GOLDEN") == "1":
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8", newline="\n")
@@ -361,8 +361,8 @@ def build() -> Builder:
 
 
 @pytest.fixture
-def golden() -> Callable[[str, str], None]:
-    """``golden(name, text)``: compare ``text`` with ``testdata/golden/<name>``."""
+def golden() -> Callable[..., None]:
+    """``golden(name, text, directory=testdata/golden)``: compare ``text`` with ``<directory>/<name>``."""
     return _assert_golden
 
 

@@ -186,26 +186,8 @@ def load_json(data: bytes) -> tuple[Any, str | None]:
         return None, "invalid JSON: nested too deeply"
 
 
-def location(file: FileInput, line: int | None = None) -> tuple[Location, ...]:
-    return (Location(file.path, line=line),)
-
-
 def basename(path: str) -> str:
     return path.rpartition("/")[2]
-
-
-def results(items: Iterable[AnalysisResult]) -> AnalysisResult:
-    """Several results (e.g. of nested archives) as one."""
-    packages: list[Package] = []
-    diagnostics: list[Diagnostic] = []
-    owned: list[str] = []
-    os_info = None
-    for item in items:
-        packages.extend(item.packages)
-        diagnostics.extend(item.diagnostics)
-        owned.extend(item.owned_files)
-        os_info = os_info or item.os
-    return AnalysisResult(tuple(packages), tuple(diagnostics), os_info, tuple(owned))
 
 
 def clip(text: str, limit: int = 80) -> str:

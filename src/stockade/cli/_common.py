@@ -89,9 +89,21 @@ def write_report(report: Report, args: argparse.Namespace) -> None:
 
 
 def exit_status(report: Report, args: argparse.Namespace) -> int:
+    """``--strict`` diagnostics -> 3; else ``--exit-code N`` when findings count: all of them, or (for the
+    commands that have these flags) only those at or above ``--fail-on`` and, with ``--fixable-only``, fixable."""
     if args.strict and any(d.level is not DiagnosticLevel.INFO for d in report.diagnostics):
         return EXIT_FAILURE
-    if report.findings and args.exit_code:
+    counted = list(report.findings)
+    fail_on = getattr(args, "fail_on", None)
+    if fail_on:
+        try:
+            threshold = Severity.parse(fail_on)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        counted = [f for f in counted if f.severity.rank >= threshold.rank]
+    if getattr(args, "fixable_only", False):
+        counted = [f for f in counted if f.fixed_version]
+    if counted and args.exit_code:
         code: int = args.exit_code
         return code
     return EXIT_OK

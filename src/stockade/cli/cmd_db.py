@@ -10,7 +10,6 @@ from typing import Any
 from stockade.errors import EXIT_OK, UsageError
 
 NAME = "db"
-DEFAULT_BASE_URL = "https://osv-vulnerabilities.storage.googleapis.com"
 
 
 def register(sub: Any) -> None:
@@ -25,8 +24,8 @@ def register(sub: Any) -> None:
     update.add_argument("--ecosystems", metavar="LIST", default="",
                         help="OSV ecosystems, comma-separated (Debian, Alpine, PyPI, npm, Go, Maven, crates.io, "
                              "RubyGems, Packagist, NuGet ...); default: those the database has and the last scans saw")
-    update.add_argument("--base-url", default=os.environ.get("STOCKADE_OSV_URL", DEFAULT_BASE_URL),
-                        help="where the exports are (a mirror; default: OSV's public bucket, or $STOCKADE_OSV_URL)")
+    update.add_argument("--base-url", default=os.environ.get("STOCKADE_OSV_URL"),
+                        help="where the exports are (a mirror; default: $STOCKADE_OSV_URL, else OSV's public bucket)")
     update.add_argument("--force", action="store_true", help="download even when the server says not modified")
     update.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
     update.add_argument("-q", "--quiet", action="store_true")
@@ -106,11 +105,9 @@ def _import(path: str, args: argparse.Namespace) -> int:
 
 
 def _update(path: str, args: argparse.Namespace) -> int:
-    from stockade.vulndb.update import update
+    from stockade.vulndb.update import DEFAULT_BASE_URL, recorded_needs, update
 
-    ecosystems = [e.strip() for e in args.ecosystems.split(",") if e.strip()]
-    if not ecosystems:
-        ecosystems = _seen_ecosystems(path)
+    ecosystems = [e.strip() for e in args.ecosystems.split(",") if e.strip()] or recorded_needs(path)
     progress = None
     bar = None
     if not args.quiet and sys.stderr.isatty():
@@ -124,8 +121,8 @@ def _update(path: str, args: argparse.Namespace) -> int:
             assert bar is not None
             bar.update(task, completed=done, total=total)
     try:
-        result = update(path, args.base_url, ecosystems, etag_cache=not args.force, progress=progress,
-                        timeout=args.timeout)
+        result = update(path, args.base_url or DEFAULT_BASE_URL, ecosystems, etag_cache=not args.force,
+                        progress=progress, timeout=args.timeout)
     finally:
         if bar is not None:
             bar.stop()
@@ -136,16 +133,3 @@ def _update(path: str, args: argparse.Namespace) -> int:
             sys.stderr.write(f"stockade: {eco.ecosystem}: {eco.status} {detail}\n".rstrip() + "\n")
     result.raise_for_errors()
     return EXIT_OK
-
-
-def _seen_ecosystems(path: str) -> list[str]:
-    """Ecosystems the last scans needed (recorded next to the database), for an update without --ecosystems."""
-    import orjson
-
-    seen = os.path.join(os.path.dirname(path), "seen-ecosystems.json")
-    try:
-        with open(seen, "rb") as handle:
-            data = orjson.loads(handle.read(1024 * 1024))
-    except (OSError, orjson.JSONDecodeError):
-        return []
-    return [str(e) for e in data] if isinstance(data, list) else []

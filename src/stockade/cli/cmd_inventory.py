@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from stockade.cli._common import output_stream
+from stockade.cli._common import exit_status, output_stream
 from stockade.errors import UsageError
 from stockade.model import Severity
 
@@ -186,28 +186,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"stockade: {count} package{'' if count == 1 else 's'}, "
                          f"{vulns} vulnerabilit{'y' if vulns == 1 else 'ies'}, "
                          f"{problems} diagnostic{'' if problems == 1 else 's'}{dest}\n")
-    return _exit_status(report, args)
+    return exit_status(report, args)
 
-
-def _exit_status(report: Any, args: argparse.Namespace) -> int:
-    """``--exit-code N`` when findings count: all of them, or those at/above ``--fail-on`` (and fixable)."""
-    from stockade.errors import EXIT_FAILURE, EXIT_OK
-
-    if args.strict and any(d.level.value != "info" for d in report.diagnostics):
-        return EXIT_FAILURE
-    counted = list(report.findings)
-    if args.fail_on:
-        try:
-            threshold = Severity.parse(args.fail_on)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        counted = [f for f in counted if f.severity.rank >= threshold.rank]
-    if args.fixable_only:
-        counted = [f for f in counted if f.fixed_version]
-    if counted and args.exit_code:
-        code: int = args.exit_code
-        return code
-    return EXIT_OK
 
 
 def _formatter(args: argparse.Namespace) -> Any:

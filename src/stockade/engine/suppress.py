@@ -28,6 +28,7 @@ from typing import Any
 
 from stockade.errors import ConfigError
 from stockade.model import Diagnostic, DiagnosticLevel, Finding, Location
+from stockade.model import purl as purls
 
 IGNORE_ANNOTATION = "stockade.dev/ignore"
 IGNORE_REASON_ANNOTATION = "stockade.dev/ignore-reason"
@@ -58,11 +59,10 @@ def _purl_matches(selector: str, finding: Finding) -> bool:
     pkg = finding.package
     if pkg is None or not pkg.purl:
         return False
-    have = pkg.purl
-    if "@" not in selector.rsplit("/", 1)[-1]:
-        have = have.split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[0]
-    elif "?" not in selector:
-        have = have.split("?", 1)[0].split("#", 1)[0]
+    if "?" in selector or "#" in selector:
+        have = pkg.purl
+    else:
+        have = purls.base(pkg.purl, version="@" in selector.rsplit("/", 1)[-1])
     return fnmatch.fnmatchcase(have, selector)
 
 

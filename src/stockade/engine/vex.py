@@ -107,14 +107,6 @@ def load_vex(path: str, data: bytes) -> list[Statement]:
     raise ConfigError(f"{path}: neither an OpenVEX nor a CycloneDX VEX document")
 
 
-def _base(purl: str) -> str:
-    try:
-        p = purls.parse(purl)
-    except purls.PurlError:
-        return purl
-    return purls.build(p.type, p.name, namespace=p.namespace, version=p.version)
-
-
 def _applies(statement: Statement, finding: Finding) -> bool:
     if not statement.products:
         return True
@@ -124,11 +116,10 @@ def _applies(statement: Statement, finding: Finding) -> bool:
     for product in statement.products:
         if product in (pkg.id, pkg.purl):
             return True
-        if product.startswith("pkg:") and pkg.purl:
-            wanted = product if ("?" in product or "#" in product) else _base(product)
-            have = pkg.purl if wanted == product and ("?" in product or "#" in product) else _base(pkg.purl)
-            if wanted == have:
-                return True
+        # A purl without qualifiers names the package whatever its qualifiers (arch, distro ...).
+        if (product.startswith("pkg:") and pkg.purl and "?" not in product and "#" not in product
+                and purls.base(product) == purls.base(pkg.purl)):
+            return True
     return False
 
 

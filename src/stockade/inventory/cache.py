@@ -22,7 +22,7 @@ from stockade.analyzers import AnalysisResult, Analyzer
 from stockade.inventory.layer import LayerScan
 from stockade.model import Diagnostic, DiagnosticLevel, Location, OSInfo, Package
 
-FORMAT = 2  # bump when the stored shape changes, or analyzers' output changes all at once
+FORMAT = 3  # bump when the stored shape changes, or analyzers' output changes all at once
 
 
 def cache_key(digest: str, diff_id: str, analyzers: Iterable[Analyzer], target: str) -> str:
@@ -126,7 +126,6 @@ def encode(scan: LayerScan) -> dict[str, Any]:
         "opaque": scan.opaque,
         "symlinks": scan.symlinks,
         "diagnostics": [_enc_diag(d) for d in scan.diagnostics],
-        "entries": scan.entries,
     }
 
 
@@ -145,5 +144,4 @@ def decode(v: Mapping[str, Any]) -> LayerScan:
         opaque=[str(o) for o in v["opaque"]],
         symlinks={str(k): str(t) for k, t in v["symlinks"].items()},
         diagnostics=[_dec_diag(d) for d in v["diagnostics"]],
-        entries=int(v["entries"]),
     )

@@ -44,7 +44,6 @@ class LayerScan:
     hardlinks: dict[str, str] = field(default_factory=dict)  # wanted path -> link target, resolved later
     diagnostics: list[Diagnostic] = field(default_factory=list)
     complete: bool = True
-    entries: int = 0  # members seen, for progress and benchmarks
 
 
 class _DiskFile:
@@ -146,7 +145,6 @@ def scan_layer(
         with open_blob() as raw:
             reader = tarstream.decompressed(raw, max_output=limits.max_layer_size)
             for entry in tarstream.iter_entries(reader):
-                scan.entries += 1
                 if entry.escapes:
                     scan.diagnostics.append(_diag(entry.path or "/", "entry name climbs out of the image root "
                                                   "with '..'; ignored"))
@@ -249,7 +247,6 @@ def scan_tree(root: str, analyzers: Sequence[Analyzer], *, limits: Limits = Limi
             continue
         for item in entries:
             path = f"{rel}/{item.name}" if rel else item.name
-            scan.entries += 1
             try:
                 st = item.stat(follow_symlinks=False)
             except OSError as exc:

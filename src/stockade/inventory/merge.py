@@ -10,7 +10,7 @@ file, while a downgraded or reinstalled package points at the layer that changed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from stockade.analyzers import AnalysisResult
@@ -93,15 +93,25 @@ def _key(pkg: Package) -> tuple[str, str, str, str]:
     return (pkg.found_by, pkg.name, pkg.version, pkg.arch)
 
 
-def _origin(versions: list[Version], analyzer: str, pkg: Package) -> int:
-    """The lowest layer from which ``pkg`` was listed by this file in every version up to the top."""
-    origin = versions[-1][0]
-    key = _key(pkg)
-    for pos, results in reversed(versions[:-1]):
-        if not any(key == _key(p) for aid, r in results if aid == analyzer for p in r.packages):
-            break
-        origin = pos
-    return origin
+def _origins(versions: list[Version], analyzer: str, packages: Sequence[Package]) -> list[int]:
+    """For each package of the top version, the lowest layer from which this file listed it unchanged.
+
+    Each earlier version's keys are collected once, so a status file rewritten by many layers costs
+    O(packages x versions), not O(packages^2 x versions).
+    """
+    earlier = [(pos, {_key(p) for aid, r in results if aid == analyzer for p in r.packages})
+               for pos, results in reversed(versions[:-1])]
+    top = versions[-1][0]
+    out = []
+    for pkg in packages:
+        key = _key(pkg)
+        origin = top
+        for pos, keys in earlier:
+            if key not in keys:
+                break
+            origin = pos
+        out.append(origin)
+    return out
 
 
 def merge(
@@ -131,17 +141,16 @@ def merge(
                 found_os.append((path, result.os))
             owned.update(result.owned_files)
             inv.diagnostics.extend(_place(d, display, refs[top_pos] if refs else None) for d in result.diagnostics)
+            listed = [p for p in result.packages if not (p.metadata.get("kind") == "license" and not p.version)]
             for pkg in result.packages:
                 if pkg.metadata.get("kind") == "license" and not pkg.version:
                     licences[pkg.name] = pkg.licenses
-                    continue
-                raw.append((path, analyzer, _origin(versions, analyzer, pkg), pkg))
-    for link in ("etc/os-release",):
-        if link in symlinks:
-            target = resolve_in_root(link, symlinks)
-            for path, info in list(found_os):
-                if path == target:
-                    found_os.append((link, info))
+            origins = _origins(versions, analyzer, listed) if len(versions) > 1 else [top_pos] * len(listed)
+            raw.extend((path, analyzer, origin, pkg) for origin, pkg in zip(origins, listed, strict=True))
+    # etc/os-release is usually a symlink to usr/lib/os-release: it counts as the file it points to.
+    if "etc/os-release" in symlinks:
+        target = resolve_in_root("etc/os-release", symlinks)
+        found_os.extend(("etc/os-release", info) for path, info in list(found_os) if path == target)
     inv.os = select_os(found_os) if found_os else None
     owned_resolved: set[str] | None = None
 
@@ -190,9 +199,4 @@ def _place(diag: Diagnostic, display: Callable[[str], str], ref: LayerRef | None
     return replace(diag, location=replace(diag.location, path=display(diag.location.path)), message=message)
 
 
-def unique_purls(packages: Iterable[Package]) -> list[str]:
-    """Purls of the packages, sorted and without repeats (for summaries and tests)."""
-    return sorted({p.purl for p in packages if p.purl})
-
-
-__all__ = ["Inventory", "merge", "resolve_in_root", "stack", "unique_purls"]
+__all__ = ["Inventory", "merge", "resolve_in_root", "stack"]

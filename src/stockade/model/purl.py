@@ -115,3 +115,14 @@ def parse(text: str) -> PackageURL:
     namespace, name = normalise_name(type_, "/".join(segments[:-1]), segments[-1])
     sub = "/".join(unquote(s) for s in subpath.split("/") if s not in ("", ".", ".."))
     return PackageURL(type_, name, namespace, unquote(version), qualifiers, sub)
+
+
+def base(text: str, *, version: bool = True) -> str:
+    """The purl without qualifiers and subpath (and without the version when ``version`` is False), in
+    canonical form, so purls written by other tools compare with ours; text that is not a purl is only cut."""
+    try:
+        p = parse(text)
+    except PurlError:
+        cut = text.split("#", 1)[0].split("?", 1)[0]
+        return cut if version else cut.rsplit("@", 1)[0]
+    return build(p.type, p.name, namespace=p.namespace, version=p.version if version else "")

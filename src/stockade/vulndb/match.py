@@ -79,11 +79,7 @@ def query_for(pkg: Package, os_info: OSInfo | None) -> Query | None:
     eco = pkg.ecosystem
     if eco in LANGUAGE_ECOSYSTEMS:
         base = LANGUAGE_ECOSYSTEMS[eco]
-        version = pkg.version
-        scheme = versions.scheme_for(base)
-        if eco == "golang" and version.startswith("v"):
-            version = version[1:]  # OSV's Go ranges are SEMVER without the "v"
-        return Query(base, (None,), pkg.name, version, scheme)
+        return Query(base, (None,), pkg.name, pkg.version, versions.scheme_for(base))
     if os_info is None:
         return None
     family = os_info.family
@@ -193,7 +189,7 @@ def evaluate(affected: Affected, version: str, scheme: str) -> tuple[bool, str, 
     if version in affected.versions:
         hit, fixed = True, ""
         for rng in affected.ranges:  # a fixed version may still come from the ranges
-            cmp = _Comparer(_range_scheme(rng, scheme))
+            cmp = _Comparer(_range_scheme(rng, affected, scheme))
             key = cmp.key(version)
             if key is not None:
                 _, fixed = _range_hit(rng, key, cmp)
@@ -204,7 +200,7 @@ def evaluate(affected: Affected, version: str, scheme: str) -> tuple[bool, str, 
     for rng in affected.ranges:
         if rng.type == "GIT":
             continue
-        cmp = _Comparer(_range_scheme(rng, scheme))
+        cmp = _Comparer(_range_scheme(rng, affected, scheme))
         key = cmp.key(version)
         if key is None:
             return False, "", cmp.bad
@@ -215,8 +211,10 @@ def evaluate(affected: Affected, version: str, scheme: str) -> tuple[bool, str, 
     return False, "", bad
 
 
-def _range_scheme(rng: Range, scheme: str) -> str:
-    return "semver" if rng.type == "SEMVER" else scheme
+def _range_scheme(rng: Range, affected: Affected, scheme: str) -> str:
+    """ECOSYSTEM ranges compare in the ecosystem's order, SEMVER ranges by SemVer precedence (for Go, the
+    Go order, which also reads ``v0.10.0`` and toolchain names against OSV's ``0.17.0``)."""
+    return versions.semver_range_scheme(affected.ecosystem) if rng.type == "SEMVER" else scheme
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +224,7 @@ class Match:
     affected: Affected
     state: FixState
     fixed_version: str
+    scheme: str = "generic"  # the version order the package was compared in
 
 
 @dataclass(slots=True)
@@ -274,7 +273,8 @@ def _match(packages: Sequence[Package], os_info: OSInfo | None, store: Store) ->
                     continue
                 seen.add(pair)
                 state = _state(affected, fixed)
-                result.matches.append(Match(pkg, advisory, affected, state, fixed if state is FixState.FIXED else ""))
+                result.matches.append(Match(pkg, advisory, affected, state,
+                                            fixed if state is FixState.FIXED else "", query.scheme))
     for (advisory_id, scheme), bad in sorted(bad_versions.items())[:50]:
         shown = ", ".join(sorted(bad)[:3])
         result.diagnostics.append(Diagnostic(
@@ -340,8 +340,7 @@ def _version_key(scheme: str) -> Callable[[str], Any]:
     return key
 
 
-def findings(result: MatchResult, severity_order: Sequence[str] = DEFAULT_ORDER,
-             os_info: OSInfo | None = None) -> list[Finding]:
+def findings(result: MatchResult, severity_order: Sequence[str] = DEFAULT_ORDER) -> list[Finding]:
     """One finding per (package, alias group)."""
     by_package: dict[str, list[Match]] = {}
     for m in result.matches:
@@ -350,11 +349,11 @@ def findings(result: MatchResult, severity_order: Sequence[str] = DEFAULT_ORDER,
     out: list[Finding] = []
     for group_matches in by_package.values():
         for group in _alias_groups(group_matches):
-            out.append(_finding(group, severity_order, os_info))
+            out.append(_finding(group, severity_order))
     return out
 
 
-def _finding(group: Sequence[Match], order: Sequence[str], os_info: OSInfo | None) -> Finding:
+def _finding(group: Sequence[Match], order: Sequence[str]) -> Finding:
     pkg = group[0].package
     ids = {m.advisory.id for m in group} | {a for m in group for a in m.advisory.aliases}
     primary = _primary(ids)
@@ -362,9 +361,8 @@ def _finding(group: Sequence[Match], order: Sequence[str], os_info: OSInfo | Non
     state = min((m.state for m in group), key=lambda s: _STATE_RANK[s])
     fixed = ""
     if state is FixState.FIXED:
-        query = query_for(pkg, os_info)
-        scheme = query.scheme if query else "generic"
-        fixed = min((m.fixed_version for m in group if m.fixed_version), key=_version_key(scheme), default="")
+        fixed = min((m.fixed_version for m in group if m.fixed_version), key=_version_key(group[0].scheme),
+                    default="")
     best = next((m.advisory for m in group if m.advisory.id == primary), group[0].advisory)
     title = best.summary or next((m.advisory.summary for m in group if m.advisory.summary), "")
     if not title:

@@ -371,6 +371,11 @@ class AdvisoryStore:
             raise StoreError(self.path, f"cannot read ({exc}); {_CREATE_HINT}") from None
         return [self._cache[pk] for pk in pks]
 
+    @property
+    def updated(self) -> str:
+        """When the database was last updated (or built), ISO 8601; read at open, no query."""
+        return self._meta.get("updated") or self._meta.get("built", "")
+
     def info(self) -> dict[str, Any]:
         """Schema version, build times, sources (with counts and HTTP validators), counts per ecosystem."""
         try:

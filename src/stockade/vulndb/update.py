@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import orjson
+
 from stockade._version import __version__
 from stockade.errors import ScanError
 from stockade.vulndb.osv import ImportSource, ImportSummary, import_into
@@ -279,3 +281,37 @@ def _merge(into: ImportSummary, part: ImportSummary) -> None:
         into.problem(problem)
     into.problem_count += part.problem_count - len(part.problems)
     into.sources.extend(part.sources)
+
+
+# --- the exports scans needed -------------------------------------------------------------------------------
+# Scans record the OSV exports their packages need next to the database, so an update without a list of
+# ecosystems fetches those (and a first scan can tell the user exactly what 'db update' will download).
+
+
+def _seen_path(store_path: str | os.PathLike[str]) -> Path:
+    return Path(store_path).parent / "seen-ecosystems.json"
+
+
+def recorded_needs(store_path: str | os.PathLike[str]) -> list[str]:
+    """The OSV export names scans recorded for this database ([] when none or unreadable)."""
+    try:
+        data = orjson.loads(_seen_path(store_path).read_bytes()[: 1024 * 1024])
+    except (OSError, orjson.JSONDecodeError):
+        return []
+    return [str(e) for e in data] if isinstance(data, list) else []
+
+
+def record_needs(store_path: str | os.PathLike[str], needed: Sequence[str]) -> None:
+    """Add ``needed`` to the recorded exports (best effort: a cache directory that cannot be written is fine)."""
+    if not needed:
+        return
+    old = recorded_needs(store_path)
+    merged = sorted(set(old) | set(needed))
+    if merged == old:
+        return
+    seen = _seen_path(store_path)
+    with contextlib.suppress(OSError):
+        seen.parent.mkdir(parents=True, exist_ok=True)
+        tmp = seen.with_suffix(".tmp")
+        tmp.write_bytes(orjson.dumps(merged))
+        os.replace(tmp, seen)

@@ -6,10 +6,8 @@ difference fails the test.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,22 +210,6 @@ def redact(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def assert_golden(name: str, doc: dict[str, Any]) -> None:
-    actual = json.dumps(redact(doc), indent=2, ensure_ascii=False) + "\n"
-    path = GOLDEN / name
-    if os.environ.get("STOCKADE_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8", newline="\n")
-        return
-    if not path.exists():
-        pytest.fail(f"golden file {path.name} is missing; create it with STOCKADE_UPDATE_GOLDEN=1")
-    expected = path.read_text(encoding="utf-8")
-    if actual != expected:
-        diff = "".join(difflib.unified_diff(expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-                                            fromfile=f"golden/{name}", tofile="actual"))
-        pytest.fail(f"output differs from golden/{name} (STOCKADE_UPDATE_GOLDEN=1 regenerates):\n{diff}")
-
-
 @dataclass(frozen=True)
 class SbomKit:
     """What the SBOM tests share (a fixture, so test modules never import conftest)."""
@@ -243,7 +225,11 @@ class SbomKit:
 
 
 @pytest.fixture
-def kit() -> SbomKit:
+def kit(golden: Callable[..., None]) -> SbomKit:
+    def assert_golden(name: str, doc: dict[str, Any]) -> None:
+        """The shared golden comparison (tests/formats/conftest.py), on the redacted document."""
+        golden(name, json.dumps(redact(doc), indent=2, ensure_ascii=False) + "\n", GOLDEN)
+
     return SbomKit(
         report=sbom_report,
         packages=sbom_packages,

@@ -86,7 +86,7 @@ def test_debian_is_matched_by_source_package_and_version() -> None:
     result = match([pkg], DEBIAN, store)
     assert [(m.package.name, m.fixed_version) for m in result.matches] == [("libfixture1", "1.0-2")]
     assert store.calls == [("debian", "12", ("fixture-src",))]
-    (finding,) = findings(result, os_info=DEBIAN)
+    (finding,) = findings(result)
     assert finding.message == "libfixture1 2:1.0-1 is affected by CVE-2024-1; fixed in 1.0-2"
     assert (finding.installed_version, finding.fixed_version, finding.status) == ("2:1.0-1", "1.0-2", "fixed")
 
@@ -104,7 +104,7 @@ def test_distro_fix_states_and_unreleased_fixes() -> None:
                                                    state=FixState.FIXED),))
     pkg = Package("bash", "5.2.15-2+b2", "deb", source_name="bash", source_version="5.2.15-2", id="b")
     result = match([pkg], DEBIAN, FakeStore(deferred, claimed))
-    states = {f.rule_id: (f.status, f.fixed_version) for f in findings(result, os_info=DEBIAN)}
+    states = {f.rule_id: (f.status, f.fixed_version) for f in findings(result)}
     assert states == {"CVE-2024-3": ("fix_deferred", ""), "CVE-2024-4": ("affected", "")}
 
 

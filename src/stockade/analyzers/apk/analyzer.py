@@ -5,7 +5,7 @@ distribution (Alpine, Wolfi, Chainguard) is known.
 
 from __future__ import annotations
 
-from stockade.analyzers._base import INSTALLED, AnalysisResult, FileInput, FileTooLarge, FunctionAnalyzer, failed
+from stockade.analyzers._base import INSTALLED, AnalysisResult, FunctionAnalyzer, reading
 from stockade.analyzers.apk.parse import parse_installed
 
 INSTALLED_DB = "lib/apk/db/installed"
@@ -15,14 +15,10 @@ def _wants(path: str, size: int, mode: int) -> bool:
     return path == INSTALLED_DB
 
 
-def _analyze(file: FileInput) -> AnalysisResult:
-    try:
-        data = file.read()
-    except FileTooLarge as exc:
-        return failed(file.path, str(exc))
-    return parse_installed(file.path, data, found_by="apk")
+def _parse(path: str, data: bytes) -> AnalysisResult:
+    return parse_installed(path, data, found_by="apk")
 
 
-APK = FunctionAnalyzer(id="apk", version=1, targets=INSTALLED, want=_wants, parse=_analyze)
+APK = FunctionAnalyzer(id="apk", version=1, targets=INSTALLED, want=_wants, parse=reading(_parse))
 
 ANALYZERS = (APK,)

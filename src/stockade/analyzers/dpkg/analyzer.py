@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from stockade.analyzers._base import INSTALLED, AnalysisResult, FileInput, FileTooLarge, FunctionAnalyzer, failed
+from stockade.analyzers._base import INSTALLED, AnalysisResult, FileInput, FunctionAnalyzer, read_or_fail
 from stockade.analyzers.dpkg.parse import parse_copyright, parse_file_list, parse_md5sums, parse_status
 
 STATUS = "var/lib/dpkg/status"
@@ -41,29 +41,22 @@ def _wants_files(path: str, size: int, mode: int) -> bool:
     return path.startswith(STATUS_D) and path.endswith(".md5sums") and "/" not in path[len(STATUS_D):]
 
 
-def _read(file: FileInput, limit: int | None = None) -> bytes | AnalysisResult:
-    try:
-        return file.read() if limit is None else file.read(limit)
-    except FileTooLarge as exc:
-        return failed(file.path, str(exc))
-
-
 def _analyze_status(file: FileInput) -> AnalysisResult:
-    data = _read(file)
+    data = read_or_fail(file)
     if isinstance(data, AnalysisResult):
         return data
     return parse_status(file.path, data, require_status=file.path == STATUS, found_by="dpkg")
 
 
 def _analyze_copyright(file: FileInput) -> AnalysisResult:
-    data = _read(file, MAX_COPYRIGHT)
+    data = read_or_fail(file, MAX_COPYRIGHT)
     if isinstance(data, AnalysisResult):
         return data
     return parse_copyright(file.path, data, found_by="dpkg-copyright")
 
 
 def _analyze_files(file: FileInput) -> AnalysisResult:
-    data = _read(file)
+    data = read_or_fail(file)
     if isinstance(data, AnalysisResult):
         return data
     if file.path.endswith(".md5sums"):

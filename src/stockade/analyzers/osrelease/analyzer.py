@@ -8,7 +8,7 @@ root filesystem has several of them, the runner picks one with :func:`select_os`
 
 from __future__ import annotations
 
-from stockade.analyzers._base import INSTALLED, AnalysisResult, FileInput, FileTooLarge, FunctionAnalyzer, failed
+from stockade.analyzers._base import INSTALLED, FunctionAnalyzer, reading
 from stockade.analyzers.osrelease.parse import RELEASE_FILES, parse_release_file, select_os
 
 # A release file is a few hundred bytes; anything much larger is not one.
@@ -19,15 +19,8 @@ def _wants(path: str, size: int, mode: int) -> bool:
     return path in RELEASE_FILES
 
 
-def _analyze(file: FileInput) -> AnalysisResult:
-    try:
-        data = file.read(MAX_RELEASE_FILE)
-    except FileTooLarge as exc:
-        return failed(file.path, str(exc))
-    return parse_release_file(file.path, data)
-
-
-OS_RELEASE = FunctionAnalyzer(id="os-release", version=1, targets=INSTALLED, want=_wants, parse=_analyze)
+OS_RELEASE = FunctionAnalyzer(id="os-release", version=1, targets=INSTALLED, want=_wants,
+                              parse=reading(parse_release_file, MAX_RELEASE_FILE))
 
 ANALYZERS = (OS_RELEASE,)
 

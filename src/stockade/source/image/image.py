@@ -151,11 +151,17 @@ def from_store(store: BlobStore, reference: str, platform: Platform | None) -> I
         raise ScanError(f"{store.name}: not an image manifest (no config and layers)")
     config_digest = str(doc["config"].get("digest", ""))
     check_digest(config_digest)
+    chunks: list[bytes] = []
+    read = 0
     with store.blob(config_digest) as handle:
-        raw = handle.read(MAX_CONFIG_SIZE + 1)
-        handle.read()  # reach the end so the digest is verified
-    if len(raw) > MAX_CONFIG_SIZE:
-        raise ScanError(f"{store.name}: image config is over {MAX_CONFIG_SIZE} bytes")
+        # To the end (where the stream verifies the digest), refusing a config over the limit as soon as
+        # it gets there rather than after reading all of it.
+        while chunk := handle.read(65536):
+            read += len(chunk)
+            if read > MAX_CONFIG_SIZE:
+                raise ScanError(f"{store.name}: image config is over {MAX_CONFIG_SIZE} bytes")
+            chunks.append(chunk)
+    raw = b"".join(chunks)
     config, diff_ids = parse_config(raw, f"{store.name}: image config")
     layers = []
     warnings = []

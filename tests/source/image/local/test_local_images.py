@@ -294,3 +294,18 @@ def test_docker_archive_layers_are_checked_against_their_diff_ids(tmp_path: Path
     with pytest.raises(ScanError, match="does not match its digest"), image.layers[0].opener() as handle:
         while handle.read(65536):
             pass
+
+
+def test_oversized_config_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    lay = Layout(tmp_path / "big")
+    config = b'{"padding": "' + b"x" * (17 * 1024 * 1024) + b'"}'
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": lay.blob(config),
+                   "size": len(config)},
+        "layers": [],
+    }).encode()
+    lay.tag({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": lay.blob(manifest),
+             "size": len(manifest)}, "big")
+    with pytest.raises(ScanError, match="image config is over 16777216 bytes"):
+        open_image(f"oci:{lay.root}:big")
