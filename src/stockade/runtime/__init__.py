@@ -1,0 +1,1 @@
+"""Runtime detection: a rules engine that speaks Falco's rule language, with event sources and alert outputs."""

@@ -1,0 +1,1 @@
+"""The filter language: conditions and output strings, parsed and compiled once."""

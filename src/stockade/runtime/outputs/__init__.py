@@ -1,0 +1,1 @@
+"""Alert outputs and response actions."""

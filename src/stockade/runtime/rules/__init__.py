@@ -1,0 +1,1 @@
+"""Falco rule files: loading, merging, overrides and validation."""
