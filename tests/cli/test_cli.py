@@ -122,6 +122,17 @@ def test_ignorefile_with_path_glob_and_expiry(capsys: pytest.CaptureFixture[str]
     assert any("expired on 2000-01-01" in d["message"] for d in report["diagnostics"])
 
 
+def test_yaml_ignorefile_found_by_default_in_the_working_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".stockadeignore.yaml").write_text(
+        "misconfigurations:\n  - id: STK-PSS-0002\n    reason: reviewed\n")
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = run(capsys, "config", POD, "--format", "json", "--rules", "STK-PSS-0002")
+    (sup,) = json.loads(out)["suppressed"]
+    assert sup["suppressed_by"] == "ignorefile .stockadeignore.yaml:2: reviewed"
+
+
 def test_bad_ignorefile_line_is_a_config_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     ignore = tmp_path / "ignore"
     ignore.write_text("STK-PSS-0002 exp:31-12-2026\n")

@@ -13,6 +13,7 @@ from stockade.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from stockade.model import DiagnosticLevel, Report, Severity
 
 DEFAULT_IGNOREFILE = ".stockadeignore"
+DEFAULT_IGNOREFILE_YAML = ".stockadeignore.yaml"
 REPORT_FORMATS = ("table", "json", "sarif")
 
 
@@ -31,7 +32,8 @@ def add_report_flags(parser: argparse.ArgumentParser) -> None:
     sel.add_argument("--skip-rules", metavar="GLOB", action="append", default=[],
                      help="do not run rules whose id matches (repeatable, comma-separated)")
     sel.add_argument("--ignorefile", metavar="FILE", default=None,
-                     help=f"ignore file: RULE [PATH-GLOB] [exp:YYYY-MM-DD] per line (default: {DEFAULT_IGNOREFILE})")
+                     help=f"ignore file: RULE [PATH-GLOB] [exp:YYYY-MM-DD] per line, or the YAML form in *.yaml "
+                          f"(default: {DEFAULT_IGNOREFILE}, else {DEFAULT_IGNOREFILE_YAML})")
     gate = parser.add_argument_group("exit status")
     gate.add_argument("--exit-code", metavar="N", type=int, default=0,
                       help="exit with N when findings remain after filtering (default: 0)")
@@ -55,7 +57,10 @@ def resolve_ignorefile(value: str | None) -> str | None:
         if not os.path.isfile(value):
             raise UsageError(f"ignore file {value} does not exist")
         return value
-    return DEFAULT_IGNOREFILE if os.path.isfile(DEFAULT_IGNOREFILE) else None
+    for default in (DEFAULT_IGNOREFILE, DEFAULT_IGNOREFILE_YAML):
+        if os.path.isfile(default):
+            return default
+    return None
 
 
 @contextmanager

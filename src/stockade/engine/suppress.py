@@ -10,6 +10,20 @@ Ignore file, one entry per line, ``#`` starts a comment::
 
 The purl selector compares without version and qualifiers unless it has them; globs are allowed.
 
+The YAML form (``.stockadeignore.yaml``; any ignore file whose name ends in ``.yaml``/``.yml``) has one list
+per kind of finding (``vulnerabilities``, ``misconfigurations``, ``secrets``) and ``rules`` for any kind; an
+entry names an ``id`` (a glob over rule ids and aliases) and optionally ``paths``, ``purls``, ``expires`` and
+``reason``::
+
+    vulnerabilities:
+      - id: CVE-2023-4863
+        purls: [pkg:deb/debian/libwebp7]
+        expires: 2026-12-31
+        reason: not reachable, the image never decodes WebP
+    misconfigurations:
+      - id: STK-K8S-0007
+        paths: [deploy/legacy/*.yaml]
+
 Annotation on an object (or on a pod template)::
 
     metadata:
@@ -27,7 +41,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from stockade.errors import ConfigError
-from stockade.model import Diagnostic, DiagnosticLevel, Finding, Location
+from stockade.model import Diagnostic, DiagnosticLevel, Finding, FindingKind, Location
 from stockade.model import purl as purls
 
 IGNORE_ANNOTATION = "stockade.dev/ignore"
@@ -37,22 +51,29 @@ IGNORE_REASON_ANNOTATION = "stockade.dev/ignore-reason"
 @dataclass(frozen=True, slots=True)
 class IgnoreEntry:
     rule: str
-    path_glob: str = ""
+    path_glob: str = ""  # one path glob or purl selector (the line form); the YAML form may give several
     expires: dt.date | None = None
     line: int = 0
     reason: str = ""
+    kind: FindingKind | None = None  # the YAML form's section: only findings of this kind
+    selectors: tuple[str, ...] = ()  # the YAML form's paths and purls: any of them
 
     def matches(self, finding: Finding) -> bool:
+        if self.kind is not None and finding.kind is not self.kind:
+            return False
         rule = self.rule.upper()
         if not any(fnmatch.fnmatchcase(i.upper(), rule) for i in (finding.rule_id, *finding.aliases)):
             return False
-        if not self.path_glob:
-            return True
-        if self.path_glob.startswith("pkg:"):
-            return _purl_matches(self.path_glob, finding)
-        path = finding.location.path.replace("\\", "/").removeprefix("./")
-        return fnmatch.fnmatchcase(path, self.path_glob.removeprefix("./")) or fnmatch.fnmatchcase(
-            path.lstrip("/"), self.path_glob.removeprefix("./").lstrip("/"))
+        selectors = self.selectors or ((self.path_glob,) if self.path_glob else ())
+        return not selectors or any(_selector_matches(s, finding) for s in selectors)
+
+
+def _selector_matches(selector: str, finding: Finding) -> bool:
+    if selector.startswith("pkg:"):
+        return _purl_matches(selector, finding)
+    path = finding.location.path.replace("\\", "/").removeprefix("./")
+    glob = selector.removeprefix("./")
+    return fnmatch.fnmatchcase(path, glob) or fnmatch.fnmatchcase(path.lstrip("/"), glob.lstrip("/"))
 
 
 def _purl_matches(selector: str, finding: Finding) -> bool:
@@ -104,13 +125,103 @@ def parse_ignorefile(path: str, text: str) -> IgnoreFile:
     return IgnoreFile(path, tuple(entries))
 
 
+_YAML_SECTIONS: dict[str, FindingKind | None] = {
+    "vulnerabilities": FindingKind.VULN,
+    "misconfigurations": FindingKind.MISCONFIG,
+    "secrets": FindingKind.SECRET,
+    "rules": None,
+}
+_YAML_ENTRY_KEYS = frozenset({"id", "paths", "purls", "expires", "expired_at", "reason", "statement"})
+
+
+def parse_ignorefile_yaml(path: str, text: str) -> IgnoreFile:
+    """Parse the YAML form; every problem is a configuration error naming file and line."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else path
+        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if root is None:
+        return IgnoreFile(path, ())
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{path}:{root.start_mark.line + 1}: expected a mapping of "
+                          f"{', '.join(_YAML_SECTIONS)}")
+    entries: list[IgnoreEntry] = []
+    for key_node, value_node in root.value:
+        where = f"{path}:{key_node.start_mark.line + 1}"
+        section = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if section not in _YAML_SECTIONS:
+            raise ConfigError(f"{where}: unknown section {section!r} (expected one of {', '.join(_YAML_SECTIONS)})")
+        if isinstance(value_node, yaml.ScalarNode) and value_node.tag.endswith(":null"):
+            continue
+        if not isinstance(value_node, yaml.SequenceNode):
+            raise ConfigError(f"{where}: {section} must be a list of entries")
+        for item in value_node.value:
+            entries.append(_yaml_entry(path, item, _YAML_SECTIONS[section]))
+    return IgnoreFile(path, tuple(entries))
+
+
+def _yaml_entry(path: str, node: Any, kind: FindingKind | None) -> IgnoreEntry:
+    import yaml
+
+    line = node.start_mark.line + 1
+    where = f"{path}:{line}"
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError(f"{where}: an entry must be a mapping with at least an id")
+    fields: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key not in _YAML_ENTRY_KEYS:
+            raise ConfigError(f"{path}:{key_node.start_mark.line + 1}: unknown key {key!r} "
+                              f"(expected {', '.join(sorted(_YAML_ENTRY_KEYS))})")
+        if isinstance(value_node, yaml.ScalarNode):
+            fields[key] = value_node.value
+        elif isinstance(value_node, yaml.SequenceNode) and all(
+                isinstance(v, yaml.ScalarNode) for v in value_node.value):
+            fields[key] = [v.value for v in value_node.value]
+        else:
+            raise ConfigError(f"{path}:{key_node.start_mark.line + 1}: {key} must be a string or a list of strings")
+    rule = fields.get("id")
+    if not isinstance(rule, str) or not rule.strip():
+        raise ConfigError(f"{where}: an entry needs an id (a rule id, vulnerability id or glob)")
+    selectors: list[str] = []
+    for key in ("paths", "purls"):
+        value = fields.get(key, [])
+        values = [value] if isinstance(value, str) else value
+        for selector in values:
+            if key == "purls" and not selector.startswith("pkg:"):
+                raise ConfigError(f"{where}: {selector!r} in purls is not a package URL (pkg:...)")
+            selectors.append(selector)
+    expires: dt.date | None = None
+    for key in ("expires", "expired_at"):
+        value = fields.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key} must be a date")
+        try:
+            expires = dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            raise ConfigError(f"{where}: invalid {key} {value!r} (expected YYYY-MM-DD)") from None
+    reason = fields.get("reason") or fields.get("statement") or ""
+    if not isinstance(reason, str):
+        raise ConfigError(f"{where}: reason must be a string")
+    return IgnoreEntry(rule.strip(), "", expires, line, reason.strip(), kind, tuple(selectors))
+
+
 def read_ignorefile(path: str | None) -> IgnoreFile | None:
     """The ignore file at ``path`` (None: none); ConfigError when it cannot be read or parsed."""
     if not path:
         return None
     try:
         with open(path, encoding="utf-8") as handle:
-            return parse_ignorefile(path, handle.read(1024 * 1024))
+            text = handle.read(1024 * 1024)
+            if path.endswith((".yaml", ".yml")):
+                return parse_ignorefile_yaml(path, text)
+            return parse_ignorefile(path, text)
     except OSError as exc:
         raise ConfigError(f"cannot read ignore file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
