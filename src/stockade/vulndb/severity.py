@@ -37,8 +37,10 @@ class Rating:
 
 
 @functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=8192)
 def cvss_rating(kind: str, vector: str) -> Rating | None:
-    """The base score and rating of a CVSS vector; None when the vector does not parse."""
+    """The base score and rating of a CVSS vector; None when the vector does not parse (memoised: the same
+    few thousand vectors recur across packages and scans)."""
     try:
         if kind == "CVSS_V4":
             from cvss import CVSS4
@@ -68,26 +70,37 @@ def _source_rating(advisory: Advisory, affected: Affected | None) -> Rating | No
     """The rating the database itself gives (GHSA database_specific.severity, distro urgency/priority)."""
     for text in ((affected.database_specific if affected else ""), advisory.database_specific,
                  (affected.ecosystem_specific if affected else "")):
-        if not text:
-            continue
-        try:
-            data = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            continue
-        if not isinstance(data, dict):
-            continue
-        for key in ("severity", "urgency", "priority"):
-            value = data.get(key)
-            if isinstance(value, str):
-                sev = _from_word(value.replace("**", "").split()[0] if value.strip() else "")
-                if sev is not Severity.UNKNOWN:
-                    return Rating(sev, None, "", "source")
+        if text:
+            sev = _specific_severity(text)
+            if sev is not Severity.UNKNOWN:
+                return Rating(sev, None, "", "source")
     for kind, score in (*(affected.severity if affected else ()), *advisory.severity):
         if kind.lower() == "ubuntu":
             sev = _from_word(score)
             if sev is not Severity.UNKNOWN:
                 return Rating(sev, None, "", "source")
     return None
+
+
+_VECTOR_KINDS = {"cvss_v4": "CVSS_V4", "cvss_v3": "CVSS_V3", "cvss_v2": "CVSS_V2"}
+
+
+@functools.lru_cache(maxsize=8192)
+def _specific_severity(text: str) -> Severity:
+    """The severity word in a database_specific / ecosystem_specific JSON object (UNKNOWN: none)."""
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return Severity.UNKNOWN
+    if not isinstance(data, dict):
+        return Severity.UNKNOWN
+    for key in ("severity", "urgency", "priority"):
+        value = data.get(key)
+        if isinstance(value, str):
+            sev = _from_word(value.replace("**", "").split()[0] if value.strip() else "")
+            if sev is not Severity.UNKNOWN:
+                return sev
+    return Severity.UNKNOWN
 
 
 def rate(advisory: Advisory, affected: Affected | None = None, order: Sequence[str] = DEFAULT_ORDER) -> Rating:
@@ -99,7 +112,7 @@ def rate(advisory: Advisory, affected: Affected | None = None, order: Sequence[s
             if found is not None:
                 return found
             continue
-        kind = {"cvss_v4": "CVSS_V4", "cvss_v3": "CVSS_V3", "cvss_v2": "CVSS_V2"}.get(source)
+        kind = _VECTOR_KINDS.get(source)
         for vkind, vector in vectors:
             if vkind == kind:
                 rating = cvss_rating(vkind, vector)
