@@ -33,7 +33,8 @@ LANGUAGE_ECOSYSTEMS = {
 }
 _RPM_FAMILIES = {
     "almalinux": "almalinux", "rocky": "rocky linux", "amazon": "amazon linux", "rhel": "red hat",
-    "opensuse-leap": "opensuse", "sles": "suse", "mariner": "azure linux", "azurelinux": "azure linux",
+    "opensuse-leap": "opensuse", "opensuse-tumbleweed": "opensuse", "opensuse-leap-micro": "opensuse",
+    "sles": "suse", "sled": "suse", "sle-micro": "suse", "mariner": "azure linux", "azurelinux": "azure linux",
     "openeuler": "openeuler", "photon": "photon os", "mageia": "mageia",
 }
 _APK_FAMILIES = {"alpine": "alpine", "wolfi": "wolfi", "chainguard": "chainguard"}
@@ -62,6 +63,8 @@ class Store(Protocol):
     def lookup(self, ecosystem_base: str, release: str | None,
                names: Iterable[str]) -> dict[str, list[tuple[Affected, Advisory]]]: ...
 
+    def releases(self, ecosystem_base: str) -> tuple[str, ...]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Query:
@@ -72,6 +75,9 @@ class Query:
     name: str
     version: str
     scheme: str
+    # For distros whose OSV release names carry more than the version (``Red Hat:enterprise_linux:9::baseos``,
+    # ``SUSE:Linux Enterprise Server 15 SP5``): the releases the store has are filtered by this instead.
+    release_match: Callable[[str], bool] | None = field(default=None, compare=False)
 
 
 def query_for(pkg: Package, os_info: OSInfo | None) -> Query | None:
@@ -110,9 +116,47 @@ def query_for(pkg: Package, os_info: OSInfo | None) -> Query | None:
         rpm_base = _RPM_FAMILIES.get(family)
         if rpm_base is None:
             return None
-        major = os_info.version.split(".")[0] if os_info.version else ""
-        return Query(rpm_base, (major,) if major else (None,), pkg.name, pkg.version, "rpm")
+        matcher = _rpm_release_matcher(rpm_base, family, os_info.version)
+        if matcher is None:
+            return None
+        return Query(rpm_base, (), pkg.name, pkg.version, "rpm", matcher)
     return None
+
+
+def _rpm_release_matcher(base: str, family: str, version: str) -> Callable[[str], bool] | None:
+    """Release filters for the RPM distros whose OSV release names are not just the version.
+
+    - Red Hat writes CPE-like streams: ``enterprise_linux:9::appstream``, ``enterprise_linux:9::baseos`` and,
+      for extended-support minors, ``rhel_eus:9.2::baseos`` / ``rhel_aus:8.6::appstream`` / ``rhel_e4s:...``.
+      A RHEL host is matched against the standard ``enterprise_linux:<major>`` streams (every repository);
+      the EUS/AUS/E4S streams need a subscription os-release does not reveal, so they are not used.
+    - SUSE names products: ``Linux Enterprise Server 15 SP5``, ``Linux Enterprise Module for Basesystem 15 SP5``
+      ... every product and module of the installed service pack applies (``15`` alone for the GA release).
+    - openSUSE: ``Leap 15.5``, ``Tumbleweed``, ``Leap Micro 5.5``.
+    - The others name the major release (``AlmaLinux:9``, ``Rocky Linux:8``, ``Mageia:9``), the whole version
+      (``Photon OS:5.0``) or the version and its support stream (``openEuler:22.03-LTS-SP3``).
+    """
+    major, _, minor = version.partition(".")
+    minor = minor.split(".")[0]
+    if base == "red hat":
+        if not major:
+            return None
+        prefix = f"enterprise_linux:{major}:"
+        return lambda release: release == f"enterprise_linux:{major}" or release.startswith(prefix)
+    if base == "suse":
+        if not major:
+            return None
+        suffix = f" {major} SP{minor}" if minor and minor != "0" else f" {major}"
+        return lambda release: release.endswith(suffix)
+    if base == "opensuse":
+        if family == "opensuse-tumbleweed":
+            return lambda release: release == "Tumbleweed"
+        if family == "opensuse-leap-micro":
+            return lambda release: release == f"Leap Micro {version}"
+        return (lambda release: release == f"Leap {version}") if version else None
+    if not version:
+        return None
+    return lambda release: release in (version, major) or release.startswith(f"{version}-")
 
 
 class _Comparer:
@@ -246,12 +290,18 @@ def _match(packages: Sequence[Package], os_info: OSInfo | None, store: Store) ->
     result = MatchResult()
     verdicts: dict[tuple[int, str, str], tuple[bool, str, set[str]]] = {}
     groups: dict[tuple[str, str | None], list[tuple[Query, Package]]] = {}
+    known_releases: dict[str, tuple[str, ...]] = {}
     for pkg in packages:
         query = query_for(pkg, os_info)
         if query is None:
             result.unsupported += 1
             continue
-        for release in query.releases:
+        releases: Iterable[str | None] = query.releases
+        if query.release_match is not None:
+            if query.ecosystem not in known_releases:
+                known_releases[query.ecosystem] = store.releases(query.ecosystem)
+            releases = [r for r in known_releases[query.ecosystem] if query.release_match(r)]
+        for release in releases:
             groups.setdefault((query.ecosystem, release), []).append((query, pkg))
     bad_versions: dict[tuple[str, str], set[str]] = {}
     seen: set[tuple[str, str]] = set()

@@ -29,6 +29,10 @@ class FakeStore:
                     out.setdefault(aff.name, []).append((aff, adv))
         return out
 
+    def releases(self, ecosystem_base: str) -> tuple[str, ...]:
+        return tuple(sorted({aff.ecosystem.partition(":")[2] for adv in self.advisories for aff in adv.affected
+                             if aff.ecosystem.partition(":")[0].lower() == ecosystem_base}))
+
 
 def rng(*events: tuple[str, str], type_: str = "ECOSYSTEM") -> Range:
     return Range(type_, tuple(Event(k, v) for k, v in events))
@@ -155,9 +159,54 @@ def test_os_release_names_as_osv_writes_them() -> None:
     assert alpine is not None and (alpine.releases, alpine.name) == (("v3.19",), "openssl")  # "Alpine:v3.19"
     rpm = Package("openssl-libs", "1:3.0.7-24.el9", "rpm")
     alma = query_for(rpm, OSInfo("almalinux", "9.3"))
-    assert alma is not None and (alma.ecosystem, alma.releases, alma.name) == ("almalinux", ("9",), "openssl-libs")
+    assert alma is not None and (alma.ecosystem, alma.name) == ("almalinux", "openssl-libs")
+    assert alma.release_match is not None and alma.release_match("9") and not alma.release_match("8")
     sid = query_for(Package("bash", "5.2.21-2", "deb"), OSInfo("debian", "", "trixie"))
     assert sid is not None and sid.releases == ("13",)
     distroless = query_for(Package("libc6", "2.36-9", "deb", source_name="glibc"),
                            OSInfo("debian", "12", distroless=True))
     assert distroless is not None and distroless.releases == ("12",)
+
+
+RPM_RELEASES = [
+    # (os-release family, VERSION_ID, OSV ecosystem base, releases that apply, releases that do not)
+    ("rhel", "9.2", "red hat", ["enterprise_linux:9::appstream", "enterprise_linux:9::baseos", "enterprise_linux:9"],
+     ["rhel_eus:9.2::baseos", "enterprise_linux:8::appstream", "enterprise_linux:90::baseos"]),
+    ("sles", "15.5", "suse", ["Linux Enterprise Server 15 SP5", "Linux Enterprise Module for Basesystem 15 SP5"],
+     ["Linux Enterprise Server 15 SP4", "Linux Enterprise Server 15", "Linux Enterprise Server 15 SP50"]),
+    ("sles", "15", "suse", ["Linux Enterprise Server 15"], ["Linux Enterprise Server 15 SP1"]),
+    ("opensuse-leap", "15.5", "opensuse", ["Leap 15.5"], ["Leap 15.4", "Tumbleweed", "Leap Micro 5.5"]),
+    ("opensuse-tumbleweed", "20240101", "opensuse", ["Tumbleweed"], ["Leap 15.5"]),
+    ("rocky", "8.9", "rocky linux", ["8"], ["9", "8.8"]),
+    ("photon", "5.0", "photon os", ["5.0"], ["4.0"]),
+    ("openeuler", "22.03", "openeuler", ["22.03-LTS-SP3", "22.03"], ["22.033", "24.03-LTS"]),
+]
+
+
+def test_rpm_distro_releases_as_osv_names_them() -> None:
+    from stockade.vulndb.match import query_for
+
+    for family, version, base, good, bad in RPM_RELEASES:
+        query = query_for(Package("openssl-libs", "1:3.0.7-24.el9", "rpm"), OSInfo(family, version))
+        assert query is not None and query.ecosystem == base and query.release_match is not None, family
+        assert [r for r in good + bad if query.release_match(r)] == good, (family, version)
+    assert query_for(Package("bash", "5.1-1", "rpm"), OSInfo("rhel", "")) is None  # no version: no release
+
+
+def test_red_hat_streams_are_matched_and_eus_streams_are_not() -> None:
+    fixed_in = "1:3.0.7-25.el9_3"
+    store = FakeStore(
+        Advisory("RHSA-2024:0310", aliases=("CVE-2023-5678",), severity=(CRITICAL_V3,), affected=(
+            aff("Red Hat:enterprise_linux:9::baseos", "openssl-libs", rng(("introduced", "0"), ("fixed", fixed_in))),
+        )),
+        Advisory("RHSA-2024:9999", affected=(
+            aff("Red Hat:rhel_eus:9.2::baseos", "openssl-libs", rng(("introduced", "0"), ("fixed", "1:3.0.7-30"))),
+        )),
+    )
+    pkg = Package("openssl-libs", "1:3.0.7-24.el9", "rpm", id="openssl-libs")
+    result = match([pkg], OSInfo("rhel", "9.2"), store)
+    assert [(m.advisory.id, m.state, m.fixed_version) for m in result.matches] == [
+        ("RHSA-2024:0310", FixState.FIXED, fixed_in)]
+    (finding,) = findings(result)
+    assert (finding.rule_id, finding.aliases, finding.severity) == ("CVE-2023-5678", ("RHSA-2024:0310",),
+                                                                    Severity.CRITICAL)
