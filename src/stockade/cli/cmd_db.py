@@ -23,9 +23,14 @@ def register(sub: Any) -> None:
     update = actions.add_parser("update", help="download OSV exports (<ECOSYSTEM>/all.zip) and rebuild the database")
     update.add_argument("--ecosystems", metavar="LIST", default="",
                         help="OSV ecosystems, comma-separated (Debian, Alpine, PyPI, npm, Go, Maven, crates.io, "
-                             "RubyGems, Packagist, NuGet ...); default: those the database has and the last scans saw")
+                             "RubyGems, Packagist, NuGet ...), and distro feeds with fix states: debian-tracker, "
+                             "alpine-secdb:v3.19/main ...; default: those the database has and the last scans saw")
     update.add_argument("--base-url", default=os.environ.get("STOCKADE_OSV_URL"),
                         help="where the exports are (a mirror; default: $STOCKADE_OSV_URL, else OSV's public bucket)")
+    update.add_argument("--debian-tracker-url", default=None, metavar="URL",
+                        help="the Debian security tracker's JSON (default: security-tracker.debian.org)")
+    update.add_argument("--alpine-secdb-url", default=None, metavar="URL",
+                        help="the Alpine secdb base URL (default: secdb.alpinelinux.org)")
     update.add_argument("--force", action="store_true", help="download even when the server says not modified")
     update.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
     update.add_argument("-q", "--quiet", action="store_true")
@@ -105,7 +110,7 @@ def _import(path: str, args: argparse.Namespace) -> int:
 
 
 def _update(path: str, args: argparse.Namespace) -> int:
-    from stockade.vulndb.update import DEFAULT_BASE_URL, recorded_needs, update
+    from stockade.vulndb.update import ALPINE_SECDB_URL, DEBIAN_TRACKER_URL, DEFAULT_BASE_URL, recorded_needs, update
 
     ecosystems = [e.strip() for e in args.ecosystems.split(",") if e.strip()] or recorded_needs(path)
     progress = None
@@ -122,7 +127,9 @@ def _update(path: str, args: argparse.Namespace) -> int:
             bar.update(task, completed=done, total=total)
     try:
         result = update(path, args.base_url or DEFAULT_BASE_URL, ecosystems, etag_cache=not args.force,
-                        progress=progress, timeout=args.timeout)
+                        progress=progress, timeout=args.timeout,
+                        debian_tracker_url=args.debian_tracker_url or DEBIAN_TRACKER_URL,
+                        alpine_secdb_url=args.alpine_secdb_url or ALPINE_SECDB_URL)
     finally:
         if bar is not None:
             bar.stop()

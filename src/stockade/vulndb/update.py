@@ -94,6 +94,37 @@ class UpdateResult:
             raise UpdateError(", ".join(e.url for e in errors), "; ".join(e.reason for e in errors))
 
 
+DEBIAN_TRACKER_URL = "https://security-tracker.debian.org/tracker/data/json"
+ALPINE_SECDB_URL = "https://secdb.alpinelinux.org"
+DEBIAN_TRACKER = "debian-tracker"
+ALPINE_SECDB = "alpine-secdb"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """One thing ``update`` downloads: an OSV export or a distro feed that carries fix states."""
+
+    name: str  # as asked for: ``PyPI``, ``debian-tracker``, ``alpine-secdb:v3.19/main``
+    url: str
+    kind: str  # the import kind: osv, debian-tracker, alpine-secdb
+    source: str  # the store's source name
+
+    @staticmethod
+    def of(name: str, base_url: str, debian_tracker_url: str = DEBIAN_TRACKER_URL,
+           alpine_secdb_url: str = ALPINE_SECDB_URL) -> Feed:
+        """``debian-tracker`` -> the Debian security tracker's JSON; ``alpine-secdb:v3.19/main`` -> that secdb
+        file; anything else is an OSV ecosystem (``<base_url>/<name>/all.zip``)."""
+        if name == DEBIAN_TRACKER:
+            return Feed(name, debian_tracker_url, DEBIAN_TRACKER, DEBIAN_TRACKER)
+        if name.startswith(ALPINE_SECDB + ":"):
+            branch, _, repo = name[len(ALPINE_SECDB) + 1:].partition("/")
+            if not branch or not repo or not all(p.replace(".", "").replace("-", "").isalnum() for p in (branch, repo)):
+                raise UpdateError(name, "expected alpine-secdb:<branch>/<repository>, e.g. alpine-secdb:v3.19/main")
+            url = f"{alpine_secdb_url.rstrip('/')}/{branch}/{repo}.json"
+            return Feed(name, url, ALPINE_SECDB, f"{ALPINE_SECDB}:{branch}/{repo}")
+        return Feed(name, osv_url(base_url, name), "osv", f"osv:{name}")
+
+
 def osv_url(base_url: str, ecosystem: str) -> str:
     """``<base_url>/<ecosystem, URL-encoded>/all.zip``."""
     return f"{base_url.rstrip('/')}/{quote(ecosystem, safe='')}/all.zip"
@@ -188,14 +219,19 @@ class _Download:
     size: int
     etag: str
     last_modified: str
+    feed: Feed
 
 
 def update(store_path: str | os.PathLike[str], base_url: str = DEFAULT_BASE_URL, ecosystems: Sequence[str] = (),
            *, etag_cache: bool = True, progress: Progress | None = None, timeout: float = DEFAULT_TIMEOUT,
-           max_bytes: int = MAX_DOWNLOAD_BYTES, opener: urllib.request.OpenerDirector | None = None) -> UpdateResult:
-    """Bring the OSV ecosystems (``PyPI``, ``Go``, ``Debian`` ... as OSV spells them) up to date.
+           max_bytes: int = MAX_DOWNLOAD_BYTES, opener: urllib.request.OpenerDirector | None = None,
+           debian_tracker_url: str = DEBIAN_TRACKER_URL, alpine_secdb_url: str = ALPINE_SECDB_URL) -> UpdateResult:
+    """Bring the OSV ecosystems (``PyPI``, ``Go``, ``Debian`` ... as OSV spells them) up to date, and the distro
+    feeds that carry fix states: ``debian-tracker`` (the Debian security tracker's JSON) and
+    ``alpine-secdb:<branch>/<repository>`` (an Alpine secdb file).
 
-    ``ecosystems`` empty: the ones the store already has from ``base_url``. ``etag_cache``: send the
+    ``ecosystems`` empty: the ones the store already has from ``base_url``, and the distro feeds it has from
+    their URLs. ``etag_cache``: send the
     ETag/Last-Modified recorded for each URL (False downloads everything again). ``progress`` is called
     with (bytes so far, total or None) as each export downloads. Failures are in the result
     (:attr:`UpdateResult.errors`, :meth:`UpdateResult.raise_for_errors`); what did download is applied.
@@ -212,16 +248,26 @@ def update(store_path: str | os.PathLike[str], base_url: str = DEFAULT_BASE_URL,
         wanted = list(dict.fromkeys(e.strip() for e in ecosystems if e.strip()))
         if not wanted:
             prefix = base_url.rstrip("/") + "/"
-            wanted = [name[len("osv:"):] for name, src in sorted(known.items())
-                      if name.startswith("osv:") and str(src.get("origin", "")).startswith(prefix)]
+            for name, src in sorted(known.items()):
+                origin = str(src.get("origin", ""))
+                if name.startswith("osv:") and origin.startswith(prefix):
+                    wanted.append(name[len("osv:"):])
+                elif (name == DEBIAN_TRACKER and origin == debian_tracker_url) or (
+                        name.startswith(ALPINE_SECDB + ":") and origin.startswith(alpine_secdb_url.rstrip("/") + "/")):
+                    wanted.append(name)
+        feeds = {eco: Feed.of(eco, base_url, debian_tracker_url, alpine_secdb_url) for eco in wanted}
+        for feed in feeds.values():
+            if urlsplit(feed.url).scheme not in ("http", "https"):
+                raise UpdateError(feed.url, "only http:// and https:// URLs can be downloaded")
         if not wanted:
             raise UpdateError(base_url, "no ecosystems given, and the database has none from this URL to update")
         outcomes: dict[str, EcosystemUpdate] = {}
         downloads: list[_Download] = []
         try:
             for eco in wanted:
-                url = osv_url(base_url, eco)
-                src = known.get(f"osv:{eco}", {})
+                feed = feeds[eco]
+                url = feed.url
+                src = known.get(feed.source, {})
                 use_validators = etag_cache and src.get("origin") == url
                 etag = str(src.get("etag", "")) if use_validators else ""
                 last_modified = str(src.get("last_modified", "")) if use_validators else ""
@@ -229,7 +275,7 @@ def update(store_path: str | os.PathLike[str], base_url: str = DEFAULT_BASE_URL,
                 try:
                     got = _download(opener, url, tmp, etag, last_modified, timeout=timeout, max_bytes=max_bytes,
                                     progress=progress)
-                    if got is not None:
+                    if got is not None and feed.kind == "osv":
                         _check_zip(url, tmp)
                 except UpdateError as exc:
                     with contextlib.suppress(OSError):
@@ -243,12 +289,12 @@ def update(store_path: str | os.PathLike[str], base_url: str = DEFAULT_BASE_URL,
                 if got is None:
                     outcomes[eco] = EcosystemUpdate(eco, url, NOT_MODIFIED)
                     continue
-                downloads.append(_Download(eco, url, tmp, got[0], got[1], got[2]))
+                downloads.append(_Download(eco, url, tmp, got[0], got[1], got[2], feed))
             if downloads:
                 with rebuild(target, locked=True) as builder:
                     for d in downloads:
-                        name = f"osv:{d.ecosystem}"
-                        part = import_into(builder, [ImportSource(os.fspath(d.path), kind="osv", name=name,
+                        name = d.feed.source
+                        part = import_into(builder, [ImportSource(os.fspath(d.path), kind=d.feed.kind, name=name,
                                                                   origin=d.url, etag=d.etag,
                                                                   last_modified=d.last_modified)])
                         _merge(result.summary, part)

@@ -393,3 +393,54 @@ def test_a_database_of_another_schema_is_rebuilt(server: Server, tmp_path: Path)
                                    "`stockade db import`) to build it")
     with AdvisoryStore.open(db) as store:
         assert list(store.info()["sources"]) == ["osv:PyPI"]  # Go could not be carried over
+
+
+TESTDATA = Path(__file__).parent / "testdata"
+
+
+def test_distro_feeds_download_import_and_revalidate(server: Server, tmp_path: Path) -> None:
+    db = tmp_path / "osv.sqlite"
+    server.routes["/tracker/data/json"] = Route((TESTDATA / "debian-tracker.json").read_bytes(), etag='"t1"')
+    server.routes["/secdb/v3.19/main.json"] = Route((TESTDATA / "alpine-v3.19-main.json").read_bytes(),
+                                                    last_modified="Tue, 01 Oct 2024 10:00:00 GMT")
+    server.routes["/PyPI/all.zip"] = Route(PYPI_V1, etag='"pypi-1"')
+    urls = {"debian_tracker_url": server.base_url + "/tracker/data/json",
+            "alpine_secdb_url": server.base_url + "/secdb"}
+    result = update(db, server.base_url, ["PyPI", "debian-tracker", "alpine-secdb:v3.19/main"], opener=OPENER, **urls)
+    assert result.ok and result.replaced
+    assert [(e.ecosystem, e.status) for e in result.ecosystems] == [
+        ("PyPI", UPDATED), ("debian-tracker", UPDATED), ("alpine-secdb:v3.19/main", UPDATED)]
+    with AdvisoryStore.open(db) as store:
+        sources = store.info()["sources"]
+        assert sources["debian-tracker"]["origin"] == urls["debian_tracker_url"]
+        assert sources["alpine-secdb:v3.19/main"]["origin"] == server.base_url + "/secdb/v3.19/main.json"
+        assert "CVE-2099-1001" in [a.id for _, a in store.lookup("debian", "12", ["openssl"])["openssl"]]
+        assert "CVE-2099-2001" in [a.id for _, a in store.lookup("alpine", "v3.19", ["busybox"])["busybox"]]
+    # without a list: every source the database has from these URLs, revalidated with ETag / Last-Modified
+    server.requests.clear()
+    again = update(db, server.base_url, opener=OPENER, **urls)
+    assert sorted((e.ecosystem, e.status) for e in again.ecosystems) == [
+        ("PyPI", NOT_MODIFIED), ("alpine-secdb:v3.19/main", NOT_MODIFIED), ("debian-tracker", NOT_MODIFIED)]
+    sent = {path: headers for path, headers in server.requests}
+    assert sent["/tracker/data/json"]["if-none-match"] == '"t1"'
+    assert sent["/secdb/v3.19/main.json"]["if-modified-since"] == "Tue, 01 Oct 2024 10:00:00 GMT"
+
+
+def test_a_broken_distro_feed_keeps_the_old_data(server: Server, tmp_path: Path) -> None:
+    db = tmp_path / "osv.sqlite"
+    good = (TESTDATA / "debian-tracker.json").read_bytes()
+    server.routes["/tracker/data/json"] = Route(good, etag='"t1"')
+    url = server.base_url + "/tracker/data/json"
+    assert update(db, server.base_url, ["debian-tracker"], opener=OPENER, debian_tracker_url=url).ok
+    server.routes["/tracker/data/json"] = Route(good[: len(good) // 2], etag='"t2"')  # truncated JSON
+    result = update(db, server.base_url, ["debian-tracker"], opener=OPENER, debian_tracker_url=url)
+    assert [(e.ecosystem, e.status) for e in result.ecosystems] == [("debian-tracker", FAILED)]
+    with AdvisoryStore.open(db) as store:
+        assert store.info()["sources"]["debian-tracker"]["etag"] == '"t1"'
+        assert store.lookup("debian", "12", ["openssl"])["openssl"]
+
+
+@pytest.mark.parametrize("name", ["alpine-secdb:v3.19", "alpine-secdb:/main", "alpine-secdb:../x/main"])
+def test_malformed_secdb_feed_names_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(UpdateError, match="alpine-secdb:<branch>/<repository>"):
+        update(tmp_path / "db.sqlite", "http://127.0.0.1:9", [name], opener=OPENER)
