@@ -130,3 +130,37 @@ def test_cyclonedx_vulnerabilities_and_sarif_validate(real_image, database: str,
     fingerprints = [r["partialFingerprints"]["stockadeFindingHash/v1"] for r in log["runs"][0]["results"]]
     assert len(fingerprints) == len(set(fingerprints))  # one advisory in several packages: distinct alerts
     capsys.readouterr()
+
+
+def keys(report: dict) -> set[tuple[str, str, str, str | None]]:  # type: ignore[type-arg]
+    return {(f["package"]["name"], f["rule_id"], f["status"], f["fixed_version"]) for f in report["findings"]}
+
+
+def test_rootfs_and_sbom_report_what_the_image_reports(real_image, database: str, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    _, image_report = scan(capsys, real_image, database)
+    expected = keys(image_report)
+    assert ("libc6", "CVE-2099-0004", "will_not_fix", None) in expected
+    assert main(["rootfs", str(real_image.rootfs), "--no-cache", "--db", database, "--format", "json",
+                 "--quiet"]) == 0
+    assert keys(json.loads(capsys.readouterr().out)) == expected
+    # the image's SBOM, read back: the same packages (with their distro) give the same findings
+    bom = tmp_path / "image.cdx.json"
+    assert main(["image", f"oci:{real_image.layout}:test", "--no-cache", "--offline", "--format", "cyclonedx",
+                 "--output", str(bom), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["sbom", str(bom), "--db", database, "--format", "json", "--quiet"]) == 0
+    assert keys(json.loads(capsys.readouterr().out)) == expected
+
+
+def test_fs_reports_vulnerable_lockfile_pins(database: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text("requests==2.19.0\nidna==3.7\n")
+    assert main(["fs", str(project), "--no-cache", "--db", database, "--format", "json", "--quiet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    got = {(f["package"]["name"], f["rule_id"]): (f["status"], f["fixed_version"], f["location"]["path"])
+           for f in report["findings"]}
+    assert got[("requests", "CVE-2018-18074")] == ("fixed", "2.20.0", str(project / "requirements.txt"))
+    assert not any(name == "idna" for name, _ in got)
