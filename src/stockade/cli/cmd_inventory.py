@@ -56,6 +56,8 @@ def register(sub: Any) -> None:
                           help="what to look for besides the inventory: vuln (default), or none")
         vuln.add_argument("--db", metavar="PATH", default=None,
                           help="advisory database (default: <cache dir>/vulndb/osv.sqlite; see 'stockade db')")
+        vuln.add_argument("--db-max-age", metavar="DAYS", type=int, default=7,
+                          help="warn when the database is older than this (default: 7); never a failure")
         vuln.add_argument("--severity", metavar="LIST", default=",".join(s.value for s in Severity),
                           help="severities to report, comma-separated (default: all)")
         vuln.add_argument("--ignore-unfixed", action="store_true", help="only vulnerabilities with a released fix")
@@ -122,6 +124,7 @@ def _vuln_options(args: argparse.Namespace) -> dict[str, Any]:
         "scanners": scanners, "db_path": args.db, "severities": parse_severities(args.severity),
         "ignore_unfixed": args.ignore_unfixed, "ignore_status": statuses, "vex": tuple(args.vex),
         "ignorefile": resolve_ignorefile(args.ignorefile), "severity_order": order,
+        "db_max_age_days": args.db_max_age,
     }
 
 

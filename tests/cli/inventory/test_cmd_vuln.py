@@ -133,6 +133,15 @@ def test_old_database_warns(project: Path, database: str) -> None:
     assert warnings == ["the vulnerability database is 30 days old; run 'stockade db update'"]
     fresh = artifacts.scan_fs(str(project), artifacts.ImageOptions(db_path=database))
     assert not [d for d in fresh.diagnostics if d.source == "vulndb"]
+    lenient = artifacts.scan_fs(str(project), artifacts.ImageOptions(db_path=database, today=later,
+                                                                     db_max_age_days=30))
+    assert not [d for d in lenient.diagnostics if d.source == "vulndb"]
+
+
+def test_db_max_age_flag(capsys: pytest.CaptureFixture[str], project: Path, database: str) -> None:
+    code, out, _ = run(capsys, "fs", str(project), "--db", database, "--format", "json", "--db-max-age", "-1")
+    messages = [d["message"] for d in json.loads(out)["diagnostics"]]
+    assert code == 0 and "the vulnerability database is 0 days old; run 'stockade db update'" in messages
 
 
 def test_show_suppressed_lists_the_reason(capsys: pytest.CaptureFixture[str], project: Path, database: str,
