@@ -170,6 +170,8 @@ def test_misconfig_finding_shape(build: Builder) -> None:
         "aliases": [],
         "score": None,
         "severity_source": None,
+        "layer": None,
+        "match": None,
         "suppressed_by": None,
     }
 

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 from stockade.model.location import Location
-from stockade.model.package import Package
+from stockade.model.package import LayerRef, Package
 from stockade.model.severity import Severity
 
 
@@ -55,6 +55,8 @@ class Finding:
     aliases: tuple[str, ...] = ()  # other ids of the same vulnerability (CVE, GHSA, PYSEC, DSA ...)
     score: float | None = None  # CVSS base score behind the severity, when computed
     severity_source: str = ""  # where the severity came from (cvss_v3, cvss_v4, cvss_v2, source)
+    layer: LayerRef | None = None  # secrets: the image layer whose bytes hold the file
+    match: str = ""  # secrets: the line the secret is on, the secret itself redacted
 
     def sort_key(self) -> tuple[str, int, tuple[str, str, str], int, str, str]:
         loc = self.location
