@@ -171,7 +171,6 @@ def test_misconfig_finding_shape(build: Builder) -> None:
         "score": None,
         "severity_source": None,
         "layer": None,
-        "match": None,
         "suppressed_by": None,
     }
 

@@ -171,7 +171,6 @@ def _finding(f: Finding, *, suppressed: bool) -> JsonObject:
         "score": f.score,
         "severity_source": _opt(f.severity_source),
         "layer": _layer(f.layer) if f.layer is not None else None,
-        "match": _opt(f.match),
         # A suppressed finding always says by what; the model should never hand us an empty reason.
         "suppressed_by": (f.suppressed_by or "unspecified") if suppressed else None,
     }

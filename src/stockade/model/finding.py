@@ -56,7 +56,6 @@ class Finding:
     score: float | None = None  # CVSS base score behind the severity, when computed
     severity_source: str = ""  # where the severity came from (cvss_v3, cvss_v4, cvss_v2, source)
     layer: LayerRef | None = None  # secrets: the image layer whose bytes hold the file
-    match: str = ""  # secrets: the line the secret is on, the secret itself redacted
 
     def sort_key(self) -> tuple[str, int, tuple[str, str, str], int, str, str]:
         loc = self.location
