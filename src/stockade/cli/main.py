@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from stockade import __version__
-from stockade.cli import cmd_config, cmd_db, cmd_inventory, cmd_rules, cmd_version
+from stockade.cli import cmd_config, cmd_db, cmd_inventory, cmd_rules, cmd_runtime, cmd_version
 from stockade.errors import EXIT_FAILURE, EXIT_USAGE, StockadeError
 
-COMMANDS = (cmd_config, cmd_inventory, cmd_db, cmd_rules, cmd_version)
+COMMANDS = (cmd_config, cmd_inventory, cmd_db, cmd_rules, cmd_runtime, cmd_version)
 
 
 class _Parser(argparse.ArgumentParser):
