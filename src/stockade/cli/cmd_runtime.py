@@ -85,9 +85,13 @@ def _rule_flags(parser: argparse.ArgumentParser) -> None:
 
 def _output_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--output-file", metavar="FILE", help="also append alerts to this file")
+    parser.add_argument("--output-file", metavar="FILE", help="also append alerts to this file (SIGHUP reopens it)")
     parser.add_argument("--webhook", metavar="URL", help="also POST alerts here (Falcosidekick payload)")
     parser.add_argument("--webhook-format", choices=("falcosidekick", "slack"), default="falcosidekick")
+    parser.add_argument("--response", metavar="FILE",
+                        help="response actions (YAML list of {match, action, dry_run, params}; dry run by default)")
+    parser.add_argument("--kubeconfig", metavar="FILE",
+                        help="cluster for pod actions (default: the in-cluster service account)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -255,18 +259,84 @@ def _summary(engine: Engine, events: int, problems: int) -> int:
 # --- live ------------------------------------------------------------------------------------------------
 
 
-def _outputs(args: argparse.Namespace) -> Any:
-    from stockade.runtime.outputs.dispatcher import Dispatcher
-    from stockade.runtime.outputs.file import FileOutput
-    from stockade.runtime.outputs.stdout import StdoutOutput
-    from stockade.runtime.outputs.webhook import WebhookOptions, WebhookOutput
+class _Delivery:
+    """Alerts to the outputs (and response actions), never blocking the event source: bounded queues."""
 
-    outputs: list[Any] = [StdoutOutput(sys.stdout, json_output=args.format == "json")]
-    if args.output_file:
-        outputs.append(FileOutput(args.output_file, json_output=args.format == "json"))
-    if args.webhook:
-        outputs.append(WebhookOutput(WebhookOptions(url=args.webhook, format=args.webhook_format)))
-    return Dispatcher(outputs, queue_size=10_000)
+    MAX_PENDING = 10_000  # alerts whose event a response action may still look fields up in
+
+    def __init__(self, args: argparse.Namespace, table: FieldTable) -> None:
+        import collections
+
+        from stockade.runtime.outputs.dispatcher import Dispatcher
+        from stockade.runtime.outputs.file import FileOutput
+        from stockade.runtime.outputs.stdout import StdoutOutput
+        from stockade.runtime.outputs.webhook import WebhookOptions, WebhookOutput
+
+        outputs: list[Any] = [StdoutOutput(sys.stdout, json_output=args.format == "json")]
+        self.file: FileOutput | None = None
+        if args.output_file:
+            self.file = FileOutput(args.output_file, json_output=args.format == "json")
+            outputs.append(self.file)
+        if args.webhook:
+            outputs.append(WebhookOutput(WebhookOptions(url=args.webhook, format=args.webhook_format)))
+        self.table = table
+        self.events: collections.OrderedDict[int, Event] = collections.OrderedDict()
+        self.lock = threading.Lock()
+        self.response = _response_engine(args, self._lookup) if args.response else None
+        if self.response is not None:
+            outputs.append(self.response)
+        self.dispatcher = Dispatcher(outputs, queue_size=10_000)
+
+    def deliver(self, alert: Alert, event: Event) -> None:
+        if self.response is not None:
+            with self.lock:
+                self.events[id(alert)] = event
+                while len(self.events) > self.MAX_PENDING:
+                    self.events.popitem(last=False)
+        self.dispatcher.dispatch(alert)
+
+    def _lookup(self, alert: Any, field: str) -> object:
+        """A field of the event behind an alert (``proc.pid``, ``k8s.pod.name`` ... for response actions)."""
+        with self.lock:
+            event = self.events.get(id(alert))
+        if event is None:
+            return None
+        try:
+            return self.table.extractor(field, None)(event)
+        except Exception:  # an unknown field or odd event data: nothing to act on
+            return None
+
+    def close(self) -> None:
+        self.dispatcher.close()
+
+
+def _response_engine(args: argparse.Namespace, lookup: Any) -> Any:
+    import os
+
+    import yaml
+
+    from stockade.errors import ConfigError
+    from stockade.runtime.outputs._kube import KubeClient, KubeConfig
+    from stockade.runtime.outputs.response import ResponseEngine, parse_config
+
+    try:
+        with open(args.response, encoding="utf-8") as handle:
+            entries = yaml.safe_load(handle.read(1024 * 1024))
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.response}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{args.response}: not valid YAML: {exc}") from None
+    rules = parse_config(entries, args.response)
+    kube = None
+    if any(r.action != "kill" for r in rules):
+        config = KubeConfig.from_kubeconfig(args.kubeconfig) if args.kubeconfig else \
+            KubeConfig.in_cluster(os.environ)
+        kube = KubeClient(config)
+
+    def log(record: Any) -> None:
+        sys.stderr.write("stockade: response " + json.dumps(_plain(record), default=str) + "\n")
+
+    return ResponseEngine(rules, kube=kube, on_record=log, field_lookup=lookup)
 
 
 def _stop_after(seconds: float, stop: Any) -> threading.Timer | None:
@@ -293,22 +363,24 @@ def _watch(args: argparse.Namespace) -> int:
     report = probe(needs)
     for line in report.warnings():
         sys.stderr.write(f"stockade: warning: {line}\n")
-    dispatcher = _outputs(args)
+    delivery = _Delivery(args, tables["syscall"])
     source = LiveSource(_live_options(args))
     timer = _stop_after(args.duration, source.stop)
+    restore = _signals(source.stop, delivery)
     events = 0
     try:
         with source:
             for event in source.events():
                 events += 1
                 for alert in engine.process(event, "syscall"):
-                    dispatcher.dispatch(alert)
+                    delivery.deliver(alert, event)
     except KeyboardInterrupt:
         pass
     finally:
+        restore()
         if timer is not None:
             timer.cancel()
-        dispatcher.close()
+        delivery.close()
     _summary(engine, events, 0)
     stats = source.stats()
     sys.stderr.write(f"live source: {json.dumps(_plain(stats), default=str)}\n")
@@ -320,6 +392,7 @@ def _record(args: argparse.Namespace) -> int:
 
     source = LiveSource(_live_options(args))
     timer = _stop_after(args.duration, source.stop)
+    restore = _signals(source.stop, None)
     try:
         with source:
             if args.output == "-":
@@ -334,6 +407,7 @@ def _record(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         stats = None
     finally:
+        restore()
         if timer is not None:
             timer.cancel()
     if stats is not None:
@@ -346,7 +420,7 @@ def _serve_audit(args: argparse.Namespace) -> int:
 
     tables = _tables()
     engine = _engine(args, tables)
-    dispatcher = _outputs(args)
+    delivery = _Delivery(args, tables["k8s_audit"])
     lock = threading.Lock()
     done = threading.Event()
 
@@ -354,7 +428,7 @@ def _serve_audit(args: argparse.Namespace) -> int:
         with lock:  # the engine is evaluated from one thread at a time
             alerts = engine.process(event, "k8s_audit")
         for alert in alerts:
-            dispatcher.dispatch(alert)
+            delivery.deliver(alert, event)
 
     def on_diagnostic(diag: Diagnostic) -> None:
         sys.stderr.write(f"stockade: {diag.location}: {diag.message}\n")
@@ -362,6 +436,7 @@ def _serve_audit(args: argparse.Namespace) -> int:
     server = AuditWebhookServer(args.host, args.port, args.cert, args.key, on_event, path=args.path,
                                 client_cafile=args.client_ca, on_diagnostic=on_diagnostic)
     timer = _stop_after(args.duration, done.set)
+    restore = _signals(done.set, delivery)
     try:
         with server:
             sys.stderr.write(f"stockade: serving the audit webhook on https://{args.host}:{server.port}{args.path}\n")
@@ -369,11 +444,33 @@ def _serve_audit(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        restore()
         if timer is not None:
             timer.cancel()
-        dispatcher.close()
+        delivery.close()
     _summary(engine, engine.stats.events, 0)
     return EXIT_OK
+
+
+def _signals(stop: Any, delivery: _Delivery | None) -> Any:
+    """SIGTERM and SIGINT stop the source; SIGHUP reopens the alert file (log rotation). Returns a function
+    that puts the previous handlers back."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    signal.signal(signal.SIGTERM, lambda *_: stop())
+    signal.signal(signal.SIGINT, lambda *_: stop())
+    if delivery is not None and delivery.file is not None:
+        reopen = delivery.file.reopen
+        signal.signal(signal.SIGHUP, lambda *_: reopen())
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore
 
 
 def _plain(value: Any) -> Any:

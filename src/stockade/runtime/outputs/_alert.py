@@ -17,7 +17,8 @@ from typing import Any, Protocol, runtime_checkable
 class AlertLike(Protocol):
     """The parts of an alert the outputs and response actions read."""
 
-    rule: str
+    @property
+    def rule(self) -> str: ...
 
     @property
     def priority(self) -> object: ...
