@@ -6,10 +6,11 @@ BIN     = $(VENV)/bin
 .PHONY: demo test lint typecheck unit quick system-deps rules-doc bench bench-image clean
 
 # Debian packages the real-image, registry and version-comparison tests use (debootstrap, umoci, skopeo, a
-# registry, Go, rpm; Ruby, PHP and Maven as the reference implementations of their version orders).
+# registry, Go, rpm; Ruby, PHP and Maven as the reference implementations of their version orders; iproute2
+# for the live runtime tests in network namespaces).
 SYSTEM_PACKAGES = debootstrap umoci skopeo docker-registry golang-go rpm db-util zstd binutils openssl \
-                  ruby php-cli php-composer-semver maven default-jre-headless
-SYSTEM_TOOLS    = debootstrap umoci skopeo docker-registry go rpmbuild db_load objcopy openssl ruby php mvn java
+                  ruby php-cli php-composer-semver maven default-jre-headless iproute2
+SYSTEM_TOOLS    = debootstrap umoci skopeo docker-registry go rpmbuild db_load objcopy openssl ruby php mvn java ip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BIN)/stockade: pyproject.toml
