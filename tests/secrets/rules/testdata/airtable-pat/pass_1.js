@@ -1,0 +1,1 @@
+const path = "patterns.b43f862f";

@@ -1,0 +1,1 @@
+{:deploy-repositories [["clojars" {:password :env/clojars_token}]]}

@@ -1,0 +1,1 @@
+do_token = "dop_v1_ef93ed8b18f22788e599155a71ab9c161a2a8ea8"

@@ -1,0 +1,4 @@
+# ruff: noqa
+import dropbox
+
+dbx = dropbox.Dropbox("sl.u.Q2OAIgxA0mcBaZMJRbNm468Vxs3mPsvlC0IlsPACvFNDeHS5PvKtOav61UF13WUgyQ3ZRfTz6_s7tux9Yf7bkx3CSRQN5HYEDrzzKpXd0U-rMDEWQE9oxEmWZarVpRMZ93yztRQF5VRx")

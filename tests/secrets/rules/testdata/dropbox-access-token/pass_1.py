@@ -1,0 +1,3 @@
+# ruff: noqa
+ctx = ssl.create_default_context()
+url = "https://sl.example.org/"

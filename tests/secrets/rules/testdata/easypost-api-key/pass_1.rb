@@ -1,0 +1,1 @@
+EasyPost::Client.new(api_key: ENV["EASYPOST_API_KEY"])

@@ -1,0 +1,2 @@
+const config = { apiKey: process.env.VENDOR_API_KEY };
+const docs = { apiKey: "YOUR_API_KEY_HERE" };

@@ -1,0 +1,2 @@
+# ruff: noqa
+POSTGRES_PASSWORD=Xk9_Am974keOCBr8RM

@@ -1,0 +1,4 @@
+var cfg = Config{
+	User:     "svc",
+	Password: "n0t-cGqER410CQzv",
+}

@@ -1,0 +1,3 @@
+# ruff: noqa
+csrf_token = request.cookies.get("csrftoken")
+next_token = response["NextToken"]

@@ -1,0 +1,3 @@
+provider "github" {
+  token = "github_pat_5tvdIHmn5d6onkOIanMxcL"
+}

@@ -1,0 +1,1 @@
+gitlab-runner register --registration-token GR1348941

@@ -1,0 +1,1 @@
+curl -H "Authorization: Bearer $TOKEN" https://api.corp.internal/v1/orders

@@ -1,0 +1,1 @@
+export IBMCLOUD_API_KEY="$(cat /run/secrets/ibm)"

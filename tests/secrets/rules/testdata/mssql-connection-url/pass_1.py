@@ -1,0 +1,2 @@
+# ruff: noqa
+engine = create_engine("mssql+pyodbc://@reports-dsn")

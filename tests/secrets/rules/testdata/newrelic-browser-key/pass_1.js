@@ -1,0 +1,1 @@
+window.NREUM.loader_config = { licenseKey: "NRJS-" };

@@ -1,0 +1,2 @@
+const notion = new Client({ auth: process.env.NOTION_TOKEN });
+const name = "secret_sauce";

@@ -1,0 +1,1 @@
+const t = "npm_J0iSmP13cf19W2GPyk97";

@@ -1,0 +1,1 @@
+dotnet nuget push ./out/*.nupkg --api-key $env:NUGET_KEY

@@ -1,0 +1,4 @@
+# ruff: noqa
+from openai import OpenAI
+
+client = OpenAI(api_key="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")

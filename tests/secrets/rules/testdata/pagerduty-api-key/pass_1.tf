@@ -1,0 +1,3 @@
+variable "pagerduty_token" {
+  default = ""
+}

@@ -1,0 +1,3 @@
+# ruff: noqa
+DSN = "postgresql://%s:%s@%s/%s" % (user, pw, host, name)
+EXAMPLE = "postgresql://app:<password>@db/app"

@@ -1,0 +1,1 @@
+npx rdme openapi openapi.yaml --key=rdme_aw6hqa2md4d12em46w05t76d3j8wlfh3f69wru8qtg00g8fqyc8l0qx0zzmoc27uu103q0

@@ -1,0 +1,1 @@
+npx rdme openapi openapi.yaml --key="$README_API_KEY"

@@ -1,0 +1,1 @@
+Stripe.api_key = "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"

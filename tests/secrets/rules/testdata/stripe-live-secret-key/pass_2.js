@@ -1,0 +1,1 @@
+const pk = "pk_live_ubueWLmH8o78LFtUfySV7giSoQPwsSTMsp6FeEOgTz6ncaTbml390opzoJSGGlxWbNNKAb7CoE5xdkvkjTmMyFMVARsREG7ztH7";

@@ -1,0 +1,1 @@
+const supabase = createClient(url, "sb_secret_jDVtXJZLNwkNmyY2ozrBJTEASO-DVJC");

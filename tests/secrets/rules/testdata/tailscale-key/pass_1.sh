@@ -1,0 +1,1 @@
+tailscale up --authkey=tskey-auth-XXXX --advertise-tags=tag:ci
