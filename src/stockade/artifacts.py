@@ -14,6 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from stockade.errors import ScanError, UsageError
 from stockade.inventory.layer import Limits
@@ -21,6 +22,9 @@ from stockade.inventory.run import InventoryOptions, Progress, inventory_image, 
 from stockade.model import Artifact, Diagnostic, DiagnosticLevel, Finding, Location, Package, Report, Severity, Tool
 from stockade.source.image.image import Platform, open_image
 from stockade.source.image.store import BlobStore
+
+if TYPE_CHECKING:
+    from stockade.secrets import SecretScanner
 
 __all__ = ["ImageOptions", "read_sbom_file", "scan_fs", "scan_image", "scan_rootfs", "scan_sbom"]
 
@@ -40,8 +44,10 @@ class ImageOptions:
     plugins: bool = True
     analyzers: tuple[str, ...] = ()
     skip_analyzers: tuple[str, ...] = ()
+    # what to look for besides the inventory: vuln, secret; () = inventory only
+    scanners: tuple[str, ...] = ("vuln", "secret")
+    secret_config: tuple[str, ...] = ()  # user secret rule files (add, override or disable rules)
     # vulnerability matching
-    scanners: tuple[str, ...] = ("vuln",)  # () = inventory only
     db_path: str | None = None  # the advisory database; None: <cache_dir>/vulndb/osv.sqlite
     db_max_age_days: int = 7  # an older database gives a warning
     severity_order: tuple[str, ...] = ()  # --vuln-severity-source; () = the default order
@@ -52,11 +58,19 @@ class ImageOptions:
     ignorefile: str | None = None
     today: dt.date | None = None
 
-    def inventory(self) -> InventoryOptions:
+    def inventory(self, secrets: SecretScanner | None = None) -> InventoryOptions:
         return InventoryOptions(
             cache_dir=self.cache_dir, jobs=self.jobs, limits=Limits(max_file_size=self.max_file_size),
-            plugins=self.plugins, analyzers=self.analyzers, skip_analyzers=self.skip_analyzers,
+            plugins=self.plugins, analyzers=self.analyzers, skip_analyzers=self.skip_analyzers, secrets=secrets,
         )
+
+    def secret_scanner(self) -> SecretScanner | None:
+        """The compiled secret rules when secret scanning is on (ConfigError for a broken rule file)."""
+        if "secret" not in self.scanners:
+            return None
+        from stockade.engine.secrets import load_scanner
+
+        return load_scanner(self.secret_config)
 
 
 def db_path_for(options: ImageOptions) -> str | None:
@@ -68,8 +82,9 @@ def db_path_for(options: ImageOptions) -> str | None:
 
 
 def _report(target: str, packages: Sequence[Package], diagnostics: list[Diagnostic], artifact: Artifact,
-            options: ImageOptions | None = None) -> Report:
+            options: ImageOptions | None = None, secrets: Sequence[Finding] = ()) -> Report:
     from stockade import __version__
+    from stockade.engine import apply_suppressions, read_ignorefile
 
     opts = options or ImageOptions()
     findings: list[Finding] = []
@@ -77,6 +92,12 @@ def _report(target: str, packages: Sequence[Package], diagnostics: list[Diagnost
     if "vuln" in opts.scanners:
         findings, suppressed, more = _vulnerabilities(packages, artifact, opts)
         diagnostics = [*diagnostics, *more]
+    if secrets:
+        kept, hidden, more = apply_suppressions([f for f in secrets if f.severity in opts.severities],
+                                                read_ignorefile(opts.ignorefile), opts.today or dt.date.today())
+        findings = [*findings, *kept]
+        suppressed = [*suppressed, *hidden]
+        diagnostics = [*diagnostics, *(d for d in more if d not in diagnostics)]
     return Report(tool=Tool(version=__version__), target=target, packages=tuple(packages),
                   diagnostics=tuple(diagnostics), artifact=artifact, findings=tuple(findings),
                   suppressed=tuple(suppressed))
@@ -170,12 +191,36 @@ def scan_image(target: str, options: ImageOptions | None = None, *, progress: Pr
 
         tmp = os.path.join(opts.cache_dir, "tmp")
         os.makedirs(tmp, mode=0o700, exist_ok=True)
+    scanner = opts.secret_scanner()
     image = open_image(target, platform=platform, tmp_dir=tmp, registry=registry_factory(opts))
     try:
-        inv, artifact = inventory_image(image, opts.inventory(), progress)
+        inv, artifact = inventory_image(image, opts.inventory(scanner), progress)
     finally:
         image.close()
-    return _report(target, inv.packages, inv.diagnostics, artifact, opts)
+    secrets: list[Finding] = []
+    packages = list(inv.packages)
+    if scanner is not None:
+        from stockade.engine.secrets import image_config_findings, place_layer_secrets, redact_image
+
+        secrets = place_layer_secrets(scanner.ruleset, inv.secrets, artifact.layers)
+        if artifact.config is not None:
+            in_config, redacted = image_config_findings(scanner, artifact.config, target)
+            secrets.extend(in_config)
+            # the report shows the config and each layer's command: never with the secret in them
+            artifact, packages, secrets = redact_image(artifact, packages, secrets, redacted)
+    return _report(target, packages, inv.diagnostics, artifact, opts, secrets)
+
+
+def _tree_secrets(root: str, opts: ImageOptions, rootfs: bool,
+                  progress: Progress | None) -> tuple[list[Finding], list[Diagnostic]]:
+    scanner = opts.secret_scanner()
+    if scanner is None:
+        return [], []
+    from stockade.engine.secrets import display_for, tree_findings
+
+    if progress:
+        progress(f"secrets in {root}")
+    return tree_findings(scanner, root, display_for(root, rootfs), jobs=opts.jobs)
 
 
 def scan_rootfs(root: str, options: ImageOptions | None = None, *, progress: Progress | None = None) -> Report:
@@ -184,7 +229,8 @@ def scan_rootfs(root: str, options: ImageOptions | None = None, *, progress: Pro
 
     opts = options or ImageOptions()
     inv, artifact = inventory_tree(root, ROOTFS, opts.inventory(), progress)
-    return _report(root, inv.packages, inv.diagnostics, artifact, opts)
+    secrets, more = _tree_secrets(root, opts, True, progress)
+    return _report(root, inv.packages, [*inv.diagnostics, *more], artifact, opts, secrets)
 
 
 def scan_fs(root: str, options: ImageOptions | None = None, *, progress: Progress | None = None) -> Report:
@@ -193,7 +239,8 @@ def scan_fs(root: str, options: ImageOptions | None = None, *, progress: Progres
 
     opts = options or ImageOptions()
     inv, artifact = inventory_tree(root, FILESYSTEM, opts.inventory(), progress)
-    return _report(root, inv.packages, inv.diagnostics, artifact, opts)
+    secrets, more = _tree_secrets(root, opts, False, progress)
+    return _report(root, inv.packages, [*inv.diagnostics, *more], artifact, opts, secrets)
 
 
 MAX_SBOM_SIZE = 512 * 1024 * 1024

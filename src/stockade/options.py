@@ -25,6 +25,8 @@ class ScanOptions:
     jobs: int = 0  # worker processes for large scans; 0 means one per CPU, 1 means no workers
     today: dt.date | None = None  # for ignore-entry expiry; None means the current date
     settings: dict[str, object] = field(default_factory=dict)  # per-check settings
+    scanners: tuple[str, ...] = ("misconfig",)  # misconfig, secret
+    secret_config: tuple[str, ...] = ()  # user secret rule files
 
 
 CONFIG_FILE = "stockade.yaml"

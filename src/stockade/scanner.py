@@ -15,7 +15,8 @@ from stockade.options import PSS_LEVELS, ScanOptions
 if TYPE_CHECKING:
     from stockade.checks import Check, CheckContext, Violation
     from stockade.model import Location
-    from stockade.source.manifests import LoadLimits, Unit
+    from stockade.secrets import SecretScanner
+    from stockade.source.manifests import LoadLimits, LoadResult, Unit
 
 ProgressCallback = Callable[[str], None]
 
@@ -56,15 +57,26 @@ def scan(
         raise UsageError(f"invalid number of jobs {opts.jobs} (0 means one per CPU)")
 
     ignore = read_ignorefile(opts.ignorefile)
+    unknown = [s for s in opts.scanners if s not in ("misconfig", "secret")]
+    if unknown:
+        raise UsageError(f"unknown scanner {unknown[0]!r} (expected misconfig, secret or none)")
+    secret_scanner = None
+    if "secret" in opts.scanners:
+        from stockade.engine.secrets import load_scanner
+
+        secret_scanner = load_scanner(opts.secret_config)
 
     checks = check_registry(plugins=opts.plugins).select(opts.rules, opts.skip_rules)
+    if "misconfig" not in opts.scanners:
+        checks = []
     limits = LoadLimits(max_file_size=opts.max_file_size)
     base_ctx = CheckContext(pss_level=opts.pss_level, pss_version=opts.pss_version, settings=opts.settings)
 
     loaded = LoadResult()
     units = discover(paths, loaded)
     jobs = min(opts.jobs or os.cpu_count() or 1, 8)
-    if jobs > 1 and len(units) >= PARALLEL_MIN_FILES and _can_fork() and "-" not in (u.path for u in units):
+    parallel = jobs > 1 and len(units) >= PARALLEL_MIN_FILES and _can_fork() and "-" not in (u.path for u in units)
+    if parallel:
         if progress:
             progress(f"{len(units)} files in {jobs} processes")
         findings, diagnostics = _scan_parallel(units, jobs, limits, checks, base_ctx)
@@ -77,6 +89,10 @@ def scan(
         ctx = _with_namespaces(base_ctx, [(i, r) for i, r in enumerate(loaded.resources)])
         findings, check_diagnostics = evaluate([*loaded.resources, *loaded.dockerfiles], checks, ctx)
         diagnostics = [*loaded.diagnostics, *check_diagnostics]
+    if secret_scanner is not None:
+        found, more = _secrets(secret_scanner, units, None if parallel else loaded, limits)
+        findings = [*findings, *found]
+        diagnostics = [*diagnostics, *more]
 
     kept, suppressed, ignore_diagnostics = apply_suppressions(findings, ignore, opts.today or dt.date.today())
     kept = [f for f in kept if f.severity in opts.severities]
@@ -87,6 +103,36 @@ def scan(
         suppressed=tuple(suppressed),
         diagnostics=(*diagnostics, *ignore_diagnostics),
     )
+
+
+def _secrets(scanner: SecretScanner, units: Sequence[Unit], loaded: LoadResult | None,
+             limits: LoadLimits) -> tuple[list[Finding], list[Diagnostic]]:
+    """Secrets in the text of every file read (Dockerfile ARG/ENV/RUN lines, ConfigMaps, env values,
+    Secret stringData ...) and in the base64-decoded data of Kubernetes Secrets. ``loaded``: the resources
+    already read (None when workers read them: files that mention a Secret are then read again here)."""
+    from stockade.engine.secrets import drop_encoded_duplicates, file_findings, kubernetes_secret_findings
+    from stockade.source.manifests import LoadResult, load_unit
+
+    files = sorted({u.path for u in units if u.path != "-" and u.kustomize_dir is None})
+    findings, diagnostics = file_findings(scanner, files)
+    if loaded is None:
+        loaded = LoadResult()
+        for unit in units:
+            if unit.dockerfile or unit.path == "-":
+                continue
+            if unit.kustomize_dir is None and not _mentions_secret(unit.path, limits.max_file_size):
+                continue
+            load_unit(unit, limits, loaded)
+    decoded = kubernetes_secret_findings(scanner, loaded.resources)
+    return [*drop_encoded_duplicates(findings, decoded), *decoded], diagnostics
+
+
+def _mentions_secret(path: str, max_size: int) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return b"Secret" in handle.read(max_size + 1)
+    except OSError:
+        return False
 
 
 def _with_namespaces(ctx: CheckContext, ordered: Sequence[tuple[Any, Resource]]) -> CheckContext:

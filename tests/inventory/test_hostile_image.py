@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import os
 import zlib
 from pathlib import Path
 
 import pytest
-from tarbuild import E, header, tar_bytes
+from tarbuild import E, header, oci_layout, tar_bytes
 
 from stockade import artifacts
 from stockade.model import Report
@@ -30,25 +29,7 @@ def _gzip_bomb() -> bytes:
 
 
 def _layout(root: Path, blobs: list[bytes], diff_ids: list[str]) -> str:
-    out = root / "blobs" / "sha256"
-    out.mkdir(parents=True)
-
-    def put(data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
-        (out / digest).write_bytes(data)
-        return "sha256:" + digest
-
-    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids},
-                         "history": [{"created_by": f"layer {i}"} for i in range(len(blobs))]}).encode()
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": put(config), "size": len(config)},
-        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": put(b), "size": len(b)}
-                   for b in blobs],
-    }).encode()
-    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [
-        {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(manifest), "size": len(manifest)}]}))
-    return str(root)
+    return oci_layout(root, blobs, diff_ids)
 
 
 @pytest.fixture()

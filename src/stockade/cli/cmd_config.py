@@ -39,6 +39,10 @@ def register(sub: Any) -> None:
                         help="skip manifest files larger than SIZE (bytes, or with K/M/G suffix; default 10M)")
     parser.add_argument("-j", "--jobs", metavar="N", type=int, default=0,
                         help="worker processes for large scans (default: one per CPU; 1: none)")
+    parser.add_argument("--scanners", metavar="LIST", default="misconfig",
+                        help="what to look for, comma-separated: misconfig (default), secret")
+    parser.add_argument("--secret-config", metavar="FILE", action="append", default=[],
+                        help="secret rule file: add, override or disable rules (repeatable; see docs/secrets.md)")
     add_report_flags(parser)
     parser.set_defaults(run=run)
 
@@ -89,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
         ignorefile=resolve_ignorefile(args.ignorefile),
         max_file_size=parse_size(args.max_file_size),
         jobs=args.jobs,
+        scanners=tuple(x.strip() for x in args.scanners.split(",") if x.strip() and x.strip() != "none"),
+        secret_config=tuple(args.secret_config),
     )
     progress = None
     status = None

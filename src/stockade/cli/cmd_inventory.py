@@ -52,8 +52,11 @@ def register(sub: Any) -> None:
         out.add_argument("--strict", action="store_true",
                          help="input problems (diagnostics of level warning or error) fail the run (exit 3)")
         vuln = parser.add_argument_group("vulnerabilities")
-        vuln.add_argument("--scanners", default="vuln", metavar="LIST",
-                          help="what to look for besides the inventory: vuln (default), or none")
+        vuln.add_argument("--scanners", default=None, metavar="LIST",
+                          help="what to look for besides the inventory, comma-separated: vuln, secret "
+                               "(default: vuln,secret; for sbom: vuln), or none")
+        vuln.add_argument("--secret-config", metavar="FILE", action="append", default=[],
+                          help="secret rule file: add, override or disable rules (repeatable; see docs/secrets.md)")
         vuln.add_argument("--db", metavar="PATH", default=None,
                           help="advisory database (default: <cache dir>/vulndb/osv.sqlite; see 'stockade db')")
         vuln.add_argument("--db-max-age", metavar="DAYS", type=int, default=7,
@@ -108,10 +111,11 @@ def _vuln_options(args: argparse.Namespace) -> dict[str, Any]:
     from stockade.cli._common import parse_severities, resolve_ignorefile
     from stockade.vulndb.severity import KNOWN_SOURCES
 
-    scanners = tuple(s.strip() for s in args.scanners.split(",") if s.strip() and s.strip() != "none")
-    unknown = [s for s in scanners if s != "vuln"]
+    text = args.scanners if args.scanners is not None else "vuln,secret"
+    scanners = tuple(s.strip() for s in text.split(",") if s.strip() and s.strip() != "none")
+    unknown = [s for s in scanners if s not in ("vuln", "secret")]
     if unknown:
-        raise UsageError(f"unknown scanner {unknown[0]!r} (expected vuln or none)")
+        raise UsageError(f"unknown scanner {unknown[0]!r} (expected vuln, secret or none)")
     order = tuple(s.strip() for s in args.vuln_severity_source.split(",") if s.strip())
     bad = [s for s in order if s not in KNOWN_SOURCES]
     if bad:
@@ -124,7 +128,7 @@ def _vuln_options(args: argparse.Namespace) -> dict[str, Any]:
         "scanners": scanners, "db_path": args.db, "severities": parse_severities(args.severity),
         "ignore_unfixed": args.ignore_unfixed, "ignore_status": statuses, "vex": tuple(args.vex),
         "ignorefile": resolve_ignorefile(args.ignorefile), "severity_order": order,
-        "db_max_age_days": args.db_max_age,
+        "db_max_age_days": args.db_max_age, "secret_config": tuple(args.secret_config),
     }
 
 

@@ -199,6 +199,9 @@ def _findings_table(findings: Sequence[Finding], rule_width: int) -> Table:
         pkg = _package_line(f)
         if pkg:
             cell.append(Text(_safe(pkg), style="dim"))
+        if f.layer is not None:
+            created = f" {f.layer.created_by}" if f.layer.created_by else ""
+            cell.append(Text(_safe(f"layer {f.layer.index}{created}"), style="dim"))
         table.add_row(
             Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
             Text(_safe(f.rule_id)),

@@ -22,12 +22,13 @@ from stockade.analyzers import AnalysisResult, Analyzer
 from stockade.inventory.layer import LayerScan
 from stockade.model import Diagnostic, DiagnosticLevel, Location, OSInfo, Package
 
-FORMAT = 3  # bump when the stored shape changes, or analyzers' output changes all at once
+FORMAT = 4  # bump when the stored shape changes, or analyzers' output changes all at once
 
 
-def cache_key(digest: str, diff_id: str, analyzers: Iterable[Analyzer], target: str) -> str:
+def cache_key(digest: str, diff_id: str, analyzers: Iterable[Analyzer], target: str, extra: str = "") -> str:
+    """``extra``: anything else the scan's result depends on (the secret rules' fingerprint)."""
     signature = ",".join(sorted(f"{a.id}:{a.version}" for a in analyzers))
-    text = f"{FORMAT}|{target}|{digest}|{diff_id}|{signature}"
+    text = f"{FORMAT}|{target}|{digest}|{diff_id}|{signature}|{extra}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -126,6 +127,7 @@ def encode(scan: LayerScan) -> dict[str, Any]:
         "opaque": scan.opaque,
         "symlinks": scan.symlinks,
         "diagnostics": [_enc_diag(d) for d in scan.diagnostics],
+        "secrets": [list(hit) for hit in scan.secrets],
     }
 
 
@@ -144,4 +146,6 @@ def decode(v: Mapping[str, Any]) -> LayerScan:
         opaque=[str(o) for o in v["opaque"]],
         symlinks={str(k): str(t) for k, t in v["symlinks"].items()},
         diagnostics=[_dec_diag(d) for d in v["diagnostics"]],
+        secrets=[(str(r), str(p), int(ln), int(c), int(el), int(ec), str(red), str(snip))
+                 for r, p, ln, c, el, ec, red, snip in v.get("secrets", ())],
     )

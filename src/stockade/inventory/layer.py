@@ -7,17 +7,21 @@ about the layer itself.
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from stockade.analyzers import MAX_READ, AnalysisResult, Analyzer, BytesFile, FileTooLarge
 from stockade.errors import StockadeError
 from stockade.model import Diagnostic, DiagnosticLevel, Location
 from stockade.source.image import tarstream
+
+if TYPE_CHECKING:
+    from stockade.secrets import FileScan, SecretScanner
 
 # Files up to this size are held in memory while the analyzers that want them run; larger ones are
 # spooled to a temporary file in the cache directory and read from there.
@@ -33,9 +37,22 @@ class Limits:
     max_symlinks: int = 200_000  # symlinks recorded per layer
 
 
+# A secret found in a layer, as the cache stores it: rule id, path, line, column, end line, end column,
+# the redacted secret and the line with it redacted. The raw secret is never kept.
+SecretHit = tuple[str, str, int, int, int, int, str, str]
+
+
+def secret_hits(found: FileScan) -> list[SecretHit]:
+    return [(m.rule.id, m.path, m.line, m.column, m.end_line, m.end_column, m.redacted, m.snippet)
+            for m in found.matches]
+
+
 @dataclass(slots=True)
 class LayerScan:
-    """What one layer contributes. ``complete`` is False when the stream broke off (never cached)."""
+    """What one layer contributes. ``complete`` is False when the stream broke off (never cached).
+
+    ``secrets``: secrets in this layer's files (also those a later layer deletes: the bytes stay in the image).
+    """
 
     files: dict[str, list[tuple[str, AnalysisResult]]] = field(default_factory=dict)
     whiteouts: list[str] = field(default_factory=list)
@@ -44,6 +61,7 @@ class LayerScan:
     hardlinks: dict[str, str] = field(default_factory=dict)  # wanted path -> link target, resolved later
     diagnostics: list[Diagnostic] = field(default_factory=list)
     complete: bool = True
+    secrets: list[SecretHit] = field(default_factory=list)
 
 
 class _DiskFile:
@@ -133,11 +151,12 @@ def scan_layer(
     tmp_dir: str | None = None,
     limits: Limits = Limits(),
     only: Iterable[str] | None = None,
+    secrets: SecretScanner | None = None,
 ) -> LayerScan:
     """Stream the layer blob once and analyse the files the analyzers want.
 
     ``only``: analyse just these paths (the second look at hard-link targets); whiteouts and symlinks
-    are not recorded then.
+    are not recorded then. ``secrets``: also scan every file it wants for secrets.
     """
     scan = LayerScan()
     wanted_only = set(only) if only is not None else None
@@ -171,7 +190,7 @@ def scan_layer(
                         if _wanting(analyzers, path, entry.size, entry.mode):
                             scan.diagnostics.append(_diag(path, "sparse file not analysed"))
                         continue
-                    _analyse_entry(entry, analyzers, scan, tmp_dir, limits)
+                    _analyse_entry(entry, analyzers, scan, tmp_dir, limits, secrets)
                 elif kind == tarstream.SYMLINK:
                     if len(scan.symlinks) < limits.max_symlinks:
                         scan.symlinks[path] = entry.linkname
@@ -203,28 +222,47 @@ def scan_layer(
 
 
 def _analyse_entry(entry: tarstream.TarEntry, analyzers: Sequence[Analyzer], scan: LayerScan,
-                   tmp_dir: str | None, limits: Limits) -> None:
+                   tmp_dir: str | None, limits: Limits, secrets: SecretScanner | None = None) -> None:
     path, size, mode = entry.path, entry.size, entry.mode
     chosen = _wanting(analyzers, path, size, mode)
+    want_secrets = secrets is not None and secrets.wants(path, size)
     if not chosen:
         scan.files.pop(path, None)  # a later regular file replaces an earlier analysed one
-        return
-    if size > limits.max_file_size:
+        if not want_secrets:
+            return
+    elif size > limits.max_file_size:
         scan.files[path] = []
         scan.diagnostics.append(_diag(path, f"{size} bytes is over the {limits.max_file_size} byte file limit; "
                                       "not analysed"))
-        return
+        chosen = []
+        if not want_secrets:
+            return
     if size <= IN_MEMORY:
-        run_analyzers(chosen, BytesFile(path, entry.read(IN_MEMORY), mode), scan)
+        data = entry.read(IN_MEMORY)
+        if want_secrets and secrets is not None:
+            _scan_secrets(secrets, io.BytesIO(data), path, size, scan)
+        if chosen:
+            run_analyzers(chosen, BytesFile(path, data, mode), scan)
         return
     fd, name = tempfile.mkstemp(prefix="layer-", dir=tmp_dir)
     try:
         os.unlink(name)  # nothing stays behind, whatever happens next
         with os.fdopen(os.dup(fd), "wb") as out:
             entry.copy_to(out)
-        run_analyzers(chosen, _DiskFile(path, mode, size, fd), scan)
+        if want_secrets and secrets is not None:
+            with os.fdopen(os.dup(fd), "rb") as stream:
+                stream.seek(0)  # the duplicate shares the offset the copy left at the end
+                _scan_secrets(secrets, stream, path, size, scan)
+        if chosen:
+            run_analyzers(chosen, _DiskFile(path, mode, size, fd), scan)
     finally:
         os.close(fd)
+
+
+def _scan_secrets(secrets: SecretScanner, stream: BinaryIO, path: str, size: int, scan: LayerScan) -> None:
+    found = secrets.scan_stream(stream, path, size)
+    scan.secrets.extend(secret_hits(found))
+    scan.diagnostics.extend(found.diagnostics)
 
 
 def scan_tree(root: str, analyzers: Sequence[Analyzer], *, limits: Limits = Limits(),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from stockade.analyzers import AnalysisResult
-from stockade.inventory.layer import LayerScan
+from stockade.inventory.layer import LayerScan, SecretHit
 from stockade.model import Diagnostic, LayerRef, Location, OSInfo, Package
 
 MAX_LINK_HOPS = 40
@@ -28,6 +28,9 @@ class Inventory:
     packages: list[Package] = field(default_factory=list)
     os: OSInfo | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # secrets found in image layers: (layer index, the hit, index of the later layer whose whiteout deletes
+    # the file, or None)
+    secrets: list[tuple[int, SecretHit, int | None]] = field(default_factory=list)
 
 
 def resolve_in_root(path: str, symlinks: dict[str, str], max_hops: int = MAX_LINK_HOPS) -> str | None:
@@ -62,6 +65,24 @@ def resolve_in_root(path: str, symlinks: dict[str, str], max_hops: int = MAX_LIN
 
 def _under(path: str, prefix: str) -> bool:
     return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+def layer_secrets(layers: Sequence[LayerScan]) -> list[tuple[int, SecretHit, int | None]]:
+    """Every layer's secrets, each with the later layer (if any) whose whiteout or opaque directory deletes
+    its file: the bytes stay in the image all the same."""
+    out: list[tuple[int, SecretHit, int | None]] = []
+    for index, scan in enumerate(layers):
+        for hit in scan.secrets:
+            path = hit[1]
+            removed = None
+            for later in range(index + 1, len(layers)):
+                upper = layers[later]
+                if any(_under(path, w) for w in upper.whiteouts) or any(
+                        o != path and _under(path, o) for o in upper.opaque):
+                    removed = later
+                    break
+            out.append((index, hit, removed))
+    return out
 
 
 def stack(layers: Sequence[LayerScan]) -> tuple[dict[str, list[Version]], dict[str, str]]:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from stockade.analyzers import FILESYSTEM, IMAGE, ROOTFS, AnalysisResult, Analyzer, FileInput, analyzer_registry
 from stockade.errors import ScanError
 from stockade.inventory.cache import LayerCache, cache_key
 from stockade.inventory.layer import LayerScan, Limits, scan_layer, scan_tree
-from stockade.inventory.merge import Inventory, merge
+from stockade.inventory.merge import Inventory, layer_secrets, merge
 from stockade.model import Artifact, Diagnostic, DiagnosticLevel, LayerRef, Location, OSInfo, Package
 from stockade.source.image.image import Image, created_by
+
+if TYPE_CHECKING:
+    from stockade.secrets import SecretScanner
 
 Progress = Callable[[str], None]
 
@@ -25,6 +29,19 @@ class InventoryOptions:
     plugins: bool = True
     analyzers: tuple[str, ...] = ()  # analyzer id globs to run (all when empty)
     skip_analyzers: tuple[str, ...] = ()
+    secrets: SecretScanner | None = None  # also scan every layer's files for secrets
+
+
+def secrets_fingerprint(scanner: SecretScanner | None) -> str:
+    """What the per-layer cache key needs to know of the secret scanner: its rules, allowlist and limits."""
+    if scanner is None:
+        return ""
+    import hashlib
+
+    from stockade.secrets import ENGINE_VERSION
+
+    text = repr((ENGINE_VERSION, scanner.ruleset.rules, scanner.ruleset.allow, scanner.limits))
+    return "secrets:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def select_analyzers(target: str, opts: InventoryOptions) -> list[Analyzer]:
@@ -79,10 +96,11 @@ def inventory_image(
     tmp_dir = _tmp_dir(opts.cache_dir)
     scans: list[LayerScan | None] = []
     keys: list[str] = []
+    extra = secrets_fingerprint(opts.secrets)
     for layer in image.layers:
         # Only layers whose bytes are checked against a digest are cached (a claimed diff-id alone could
         # poison the cache for another image).
-        key = cache_key(layer.digest, layer.diff_id, analyzers, IMAGE) if layer.digest else ""
+        key = cache_key(layer.digest, layer.diff_id, analyzers, IMAGE, extra) if layer.digest else ""
         keys.append(key)
         scans.append(cache.get(key) if cache is not None and key else None)
     missing = [i for i, s in enumerate(scans) if s is None]
@@ -91,7 +109,7 @@ def inventory_image(
 
     def job(i: int) -> Callable[[], LayerScan]:
         layer = image.layers[i]
-        return lambda: _scan_blob(layer.opener, analyzers, tmp_dir, opts.limits)
+        return lambda: _scan_blob(layer.opener, analyzers, tmp_dir, opts.limits, opts.secrets)
 
     workers = opts.jobs or os.cpu_count() or 1
     for i, scan in zip(missing, _map_parallel([job(i) for i in missing], workers), strict=True):
@@ -104,6 +122,7 @@ def inventory_image(
     select_os, os_purl = _helpers()
     inv = merge(done, refs, display=lambda p: p if p.startswith("/") else "/" + p, select_os=select_os,
                 os_purl=os_purl)
+    inv.secrets = layer_secrets(done)
     if cache is not None and cache.problem:
         inv.diagnostics.append(Diagnostic(Location(image.name), "cache", DiagnosticLevel.WARNING, cache.problem))
     for warning in image.warnings:
@@ -117,8 +136,8 @@ def inventory_image(
 
 
 def _scan_blob(opener: Callable[[], object], analyzers: Sequence[Analyzer], tmp_dir: str | None,
-               limits: Limits) -> LayerScan:
-    scan = scan_layer(opener, analyzers, tmp_dir=tmp_dir, limits=limits)  # type: ignore[arg-type]
+               limits: Limits, secrets: SecretScanner | None = None) -> LayerScan:
+    scan = scan_layer(opener, analyzers, tmp_dir=tmp_dir, limits=limits, secrets=secrets)  # type: ignore[arg-type]
     if scan.hardlinks:
         # Hard links to wanted files: a second look at the layer for their targets, analysed under the
         # link's name (rare: a few images hard-link metadata files).
