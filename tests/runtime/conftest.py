@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-_FAKE = Path(__file__).resolve().parent.parent / "filter" / "fake_fields.py"
+_FAKE = Path(__file__).resolve().parent / "filter" / "fake_fields.py"
 
 
 def load_fake() -> ModuleType:
