@@ -139,8 +139,16 @@ def test_insecure_example_has_exactly_the_expected_findings() -> None:
 def test_hardened_example_is_clean_for_every_rule_family() -> None:
     import stockade
 
-    report = stockade.scan([str(EXAMPLES / "hardened")], stockade.ScanOptions(plugins=False))
+    report = stockade.scan([str(EXAMPLES / "hardened")],
+                           stockade.ScanOptions(plugins=False, scanners=("misconfig", "secret")))
     assert report.findings == () and report.diagnostics == ()
+
+
+def test_hardened_example_tree_holds_no_secret() -> None:
+    from stockade import artifacts
+
+    report = artifacts.scan_fs(str(EXAMPLES / "hardened"), artifacts.ImageOptions(scanners=("secret",)))
+    assert report.findings == ()
 
 
 def test_insecure_dockerfile_has_exactly_the_expected_findings() -> None:
