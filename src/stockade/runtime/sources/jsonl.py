@@ -8,7 +8,7 @@ on. Memory stays bounded by the line limit whatever the file holds.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, BinaryIO, NamedTuple
 
 import orjson
@@ -202,23 +202,34 @@ def read_events(
         yield from _read(source, path, max_line)
 
 
+def json_lines(lines: Iterable[Line], path: str, max_line: int,
+               source: str = DIAGNOSTIC_SOURCE) -> Iterator[tuple[int, object] | Diagnostic]:
+    """(line number, decoded JSON value) per non-blank line; an oversized or malformed line is a diagnostic."""
+    for line in lines:
+        if line.data is None:
+            yield diag(path, line.number, source,
+                       f"record longer than {human_size(max_line)} ({line.length} bytes); skipped")
+            continue
+        data = line.data.strip()
+        if not data:
+            continue
+        value, error = decode_json(data)
+        if error is not None:
+            yield diag(path, line.number, source, f"{error}; record skipped")
+            continue
+        yield line.number, value
+
+
 def _read(stream: BinaryIO, path: str, max_line: int) -> Iterator[Event | Diagnostic]:
     try:
-        for line in iter_lines(stream, max_line):
-            if line.data is None:
-                yield diag(path, line.number, DIAGNOSTIC_SOURCE,
-                           f"record longer than {human_size(max_line)} ({line.length} bytes); skipped")
+        for item in json_lines(iter_lines(stream, max_line), path, max_line):
+            if isinstance(item, Diagnostic):
+                yield item
                 continue
-            data = line.data.strip()
-            if not data:
-                continue
-            value, error = decode_json(data)
-            if error is not None:
-                yield diag(path, line.number, DIAGNOSTIC_SOURCE, f"{error}; record skipped")
-                continue
+            number, value = item
             problem = validate_event(value)
             if problem is not None:
-                yield diag(path, line.number, DIAGNOSTIC_SOURCE, f"not a syscall event record: {problem}")
+                yield diag(path, number, DIAGNOSTIC_SOURCE, f"not a syscall event record: {problem}")
                 continue
             event: dict[str, Any] = value  # type: ignore[assignment]
             yield event

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from stockade.model import Diagnostic
 from stockade.runtime.fields.api import Event
-from stockade.runtime.sources.jsonl import Line, decode_json, diag, display_name, human_size, iter_lines
+from stockade.runtime.sources.jsonl import Line, decode_json, diag, display_name, human_size, iter_lines, json_lines
 
 __all__ = [
     "DIAGNOSTIC_SOURCE",
@@ -163,19 +163,11 @@ def _read_unchecked(stream: BinaryIO, path: str, max_record: int, max_document: 
 
 
 def _read_jsonl(lines: Iterable[Line], path: str, max_record: int) -> Iterator[Event | Diagnostic]:
-    for line in lines:
-        if line.data is None:
-            yield diag(path, line.number, DIAGNOSTIC_SOURCE,
-                       f"record longer than {human_size(max_record)} ({line.length} bytes); skipped")
-            continue
-        data = line.data.strip()
-        if not data:
-            continue
-        value, error = decode_json(data)
-        if error is not None:
-            yield diag(path, line.number, DIAGNOSTIC_SOURCE, f"{error}; record skipped")
-            continue
-        yield from _emit(value, path, line.number)
+    for item in json_lines(lines, path, max_record, DIAGNOSTIC_SOURCE):
+        if isinstance(item, Diagnostic):
+            yield item
+        else:
+            yield from _emit(item[1], path, item[0])
 
 
 def _read_document(
