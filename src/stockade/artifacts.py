@@ -92,12 +92,10 @@ def _report(target: str, packages: Sequence[Package], diagnostics: list[Diagnost
     if "vuln" in opts.scanners:
         findings, suppressed, more = _vulnerabilities(packages, artifact, opts)
         diagnostics = [*diagnostics, *more]
-    if secrets:
-        kept, hidden, more = apply_suppressions([f for f in secrets if f.severity in opts.severities],
-                                                read_ignorefile(opts.ignorefile), opts.today or dt.date.today())
-        findings = [*findings, *kept]
-        suppressed = [*suppressed, *hidden]
-        diagnostics = [*diagnostics, *(d for d in more if d not in diagnostics)]
+    findings.extend(f for f in secrets if f.severity in opts.severities)
+    # one ignore file for every kind of finding (its expired entries are reported once)
+    kept, hidden, more = apply_suppressions(findings, read_ignorefile(opts.ignorefile), opts.today or dt.date.today())
+    findings, suppressed, diagnostics = kept, [*suppressed, *hidden], [*diagnostics, *more]
     return Report(tool=Tool(version=__version__), target=target, packages=tuple(packages),
                   diagnostics=tuple(diagnostics), artifact=artifact, findings=tuple(findings),
                   suppressed=tuple(suppressed))
@@ -105,8 +103,8 @@ def _report(target: str, packages: Sequence[Package], diagnostics: list[Diagnost
 
 def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
                      opts: ImageOptions) -> tuple[list[Finding], list[Finding], list[Diagnostic]]:
-    """Match against the local advisory database (never the network), then filter and suppress."""
-    from stockade.engine import apply_suppressions, read_ignorefile
+    """Match against the local advisory database (never the network), then filter and apply VEX (the ignore
+    file is applied by the caller, to every kind of finding)."""
     from stockade.engine.vex import apply_vex, load_vex
     from stockade.errors import ConfigError
     from stockade.vulndb.match import findings as to_findings
@@ -154,9 +152,7 @@ def _vulnerabilities(packages: Sequence[Package], artifact: Artifact,
         except OSError as exc:
             raise ConfigError(f"cannot read VEX document {vex_path}: {exc.strerror or exc}") from None
     kept, suppressed = apply_vex(found, statements) if statements else (found, [])
-    ignore = read_ignorefile(opts.ignorefile)
-    kept, more, ignore_diags = apply_suppressions(kept, ignore, today)
-    return kept, [*suppressed, *more], [*diagnostics, *ignore_diags]
+    return kept, suppressed, diagnostics
 
 
 def registry_factory(options: ImageOptions) -> Callable[[str], BlobStore]:
