@@ -83,3 +83,53 @@ def test_watch_alerts_on_a_live_process_and_stops_on_sigterm(live: None, tmp_pat
     assert lines[0]["output_fields"]["proc.exepath"] == str(marker)
     assert "Marker ran: " in err.decode()
     assert [json.loads(line)["rule"] for line in alerts.read_text().splitlines()] == [a["rule"] for a in lines]
+
+
+def test_watch_sends_webhooks_and_logs_dry_run_responses(live: None, tmp_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict[str, object]] = []
+
+    class Sink(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            received.append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    marker = _marker(tmp_path)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("- rule: Marker ran\n  desc: test\n  condition: evt.type = execve and proc.name = "
+                     f"{marker.name[:15]}\n  output: marker %proc.exepath\n  priority: CRITICAL\n")
+    response = tmp_path / "response.yaml"
+    response.write_text("- match: {rules: [Marker ran]}\n  action: kill\n")  # dry run unless it says otherwise
+    proc = subprocess.Popen([*STOCKADE, "runtime", "watch", "-r", str(rules), "--no-file-events",
+                             "--no-network-events", "--webhook", f"http://127.0.0.1:{server.server_address[1]}/",
+                             "--response", str(response)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    victim = None
+    try:
+        time.sleep(2.0)
+        victim = subprocess.Popen([str(marker), "5"])
+        time.sleep(1.5)
+        proc.terminate()
+        out, err = proc.communicate(timeout=60)
+        assert victim.poll() is None  # a dry run kills nothing
+        assert "Critical marker" in out.decode()  # stdout still gets every alert
+    finally:
+        if victim is not None:
+            victim.kill()
+            victim.wait()
+        server.shutdown()
+    assert proc.returncode == 0, err.decode()
+    assert [r["rule"] for r in received] == ["Marker ran"]
+    assert received[0]["priority"] == "Critical" and received[0]["output_fields"]["proc.exepath"] == str(marker)
+    logged = [json.loads(line.split("stockade: response ", 1)[1]) for line in err.decode().splitlines()
+              if line.startswith("stockade: response ")]
+    assert [(r["action"], r["outcome"], r["dry_run"]) for r in logged] == [("kill", "dry-run", True)]
+    assert str(victim.pid) in logged[0]["target"]
