@@ -189,9 +189,14 @@ def run(args: argparse.Namespace) -> int:
         formatter.render(report, out)
     if not args.quiet and (args.output or args.format != "table"):
         dest = f" -> {args.output}" if args.output else ""
-        count, problems, vulns = len(report.packages), len(report.diagnostics), len(report.findings)
+        from stockade.model import FindingKind
+
+        count, problems = len(report.packages), len(report.diagnostics)
+        vulns = sum(1 for f in report.findings if f.kind is FindingKind.VULN)
+        secrets = sum(1 for f in report.findings if f.kind is FindingKind.SECRET)
         sys.stderr.write(f"stockade: {count} package{'' if count == 1 else 's'}, "
                          f"{vulns} vulnerabilit{'y' if vulns == 1 else 'ies'}, "
+                         f"{secrets} secret{'' if secrets == 1 else 's'}, "
                          f"{problems} diagnostic{'' if problems == 1 else 's'}{dest}\n")
     return exit_status(report, args)
 

@@ -76,6 +76,7 @@ def test_no_format_prints_a_secret(capsys: pytest.CaptureFixture[str], project: 
     text = out_file.read_text()
     assert code == 0 and "AKIA*****" in text
     assert_redacted(text, out, err)
+    assert err == f"stockade: 0 packages, 0 vulnerabilities, 5 secrets, 0 diagnostics -> {out_file}\n"
 
 
 def test_config_scans_dockerfiles_manifests_and_decoded_secret_data(capsys: pytest.CaptureFixture[str],
