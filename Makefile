@@ -61,9 +61,9 @@ typecheck: $(BIN)/stockade
 unit: $(BIN)/stockade
 	$(BIN)/python -m pytest -q
 
-## rules-doc: regenerate docs/rules.md from the rule registry
+## rules-doc: regenerate docs/rules.md from the check registry (secret rules: docs/secret-rules.md)
 rules-doc: $(BIN)/stockade
-	$(BIN)/stockade rules list --format markdown > docs/rules.md
+	$(BIN)/stockade rules list --kind misconfig --format markdown > docs/rules.md
 
 ## bench: the headline benchmark (stockade vs checkov on >= 5,000 manifests)
 bench: $(BIN)/stockade

@@ -16,6 +16,8 @@ def register(sub: Any) -> None:
     lister = rules_sub.add_parser("list", help="list every rule")
     lister.add_argument("-f", "--format", choices=("table", "json", "markdown"), default="table")
     lister.add_argument("--rules", metavar="GLOB", action="append", default=[], help="only rules whose id matches")
+    lister.add_argument("--kind", choices=("all", "misconfig", "secret"), default="all",
+                        help="misconfiguration checks, secret rules, or both (default)")
     lister.set_defaults(run=run_list)
     explain = rules_sub.add_parser("explain", help="show everything about one rule")
     explain.add_argument("rule_id", metavar="ID")
@@ -36,11 +38,39 @@ def _rule_dict(meta: Any) -> dict[str, Any]:
     }
 
 
+class _SecretRuleView:
+    """A secret rule seen as the rule listing sees a check."""
+
+    def __init__(self, rule: Any) -> None:
+        self.id = rule.id
+        self.title = rule.title
+        self.severity = rule.severity
+        self.kinds = frozenset({"secret"})
+        self.description = f"{rule.title} ({rule.category}); keywords: {', '.join(rule.keywords)}."
+        self.remediation = rule.remediation
+        self.compliance: tuple[str, ...] = ()
+        self.references: tuple[str, ...] = (rule.source,) if rule.source else ()
+
+
+def _secret_rules() -> list[_SecretRuleView]:
+    from stockade.secrets import load_rules
+
+    return [_SecretRuleView(r) for r in load_rules()]
+
+
 def run_list(args: argparse.Namespace) -> int:
+    import fnmatch
+
     from stockade.checks import check_registry
     from stockade.cli._common import split_globs
 
-    metas = [c.meta for c in check_registry().select(split_globs(args.rules))]
+    globs = split_globs(args.rules)
+    metas: list[Any] = []
+    if args.kind in ("all", "misconfig"):
+        metas.extend(c.meta for c in check_registry().select(globs))
+    if args.kind in ("all", "secret"):
+        metas.extend(r for r in _secret_rules()
+                     if not globs or any(fnmatch.fnmatchcase(r.id, g.upper()) for g in globs))
     if args.format == "json":
         sys.stdout.write(json.dumps([_rule_dict(m) for m in metas], indent=2, ensure_ascii=False) + "\n")
     elif args.format == "markdown":
@@ -91,9 +121,14 @@ def run_explain(args: argparse.Namespace) -> int:
 
     registry = check_registry()
     key = args.rule_id.upper()
-    if key not in registry:
-        raise UsageError(f"unknown rule {args.rule_id!r} (see: stockade rules list)")
-    meta = registry.get(key).meta
+    meta: Any
+    if key in registry:
+        meta = registry.get(key).meta
+    else:
+        found = [r for r in _secret_rules() if r.id == key]
+        if not found:
+            raise UsageError(f"unknown rule {args.rule_id!r} (see: stockade rules list)")
+        meta = found[0]
     if args.format == "json":
         sys.stdout.write(json.dumps(_rule_dict(meta), indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
