@@ -62,16 +62,49 @@ def hit_finding(ruleset: RuleSet, hit: tuple[str, str, int, int, int, int, str, 
     )
 
 
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def tree_findings(scanner: SecretScanner, root: str, display: Callable[[str], str],
                   jobs: int = 0) -> tuple[list[Finding], list[Diagnostic]]:
-    """Secrets in every regular file under ``root`` (symlinks never followed)."""
+    """Secrets in every regular file under ``root`` (symlinks never followed). Kubernetes Secret manifests
+    among them are also read as objects: their base64 values are judged by what they decode to."""
     findings: list[Finding] = []
     diagnostics: list[Diagnostic] = []
+    manifests: list[str] = []
     for scanned in scanner.scan_tree(Path(root), jobs=jobs):
         shown = display(scanned.path)
         findings.extend(finding(m, path=shown) for m in scanned.matches)
         diagnostics.extend(replace(d, location=replace(d.location, path=shown)) for d in scanned.diagnostics)
-    return findings, diagnostics
+        if scanned.skipped is None and scanned.path.endswith(MANIFEST_SUFFIXES):
+            manifests.append(scanned.path)
+    decoded = _manifest_secrets(scanner, root, manifests, display)
+    return [*drop_encoded_duplicates(findings, decoded), *decoded], diagnostics
+
+
+def _manifest_secrets(scanner: SecretScanner, root: str, paths: Iterable[str],
+                      display: Callable[[str], str]) -> list[Finding]:
+    """Decoded-data findings of the Kubernetes Secrets in these files (only files that name a Secret are
+    parsed; a file that does not parse is the config scan's business, not the secret scan's)."""
+    from stockade.source.manifests import LoadLimits, LoadResult, Unit, load_unit
+
+    limits = LoadLimits()
+    out: list[Finding] = []
+    for rel in paths:
+        full = os.path.join(root, rel)
+        try:
+            with open(full, "rb") as handle:
+                head = handle.read(limits.max_file_size + 1)
+        except OSError:
+            continue
+        if b"Secret" not in head or b"kind" not in head or len(head) > limits.max_file_size:
+            continue
+        loaded = LoadResult()
+        load_unit(Unit(full), limits, loaded)
+        shown = display(rel)
+        out.extend(replace(f, location=replace(f.location, path=shown))
+                   for f in kubernetes_secret_findings(scanner, loaded.resources))
+    return out
 
 
 def image_config_findings(scanner: SecretScanner, config: ImageConfig,

@@ -63,6 +63,8 @@ def test_fs_reports_secrets_on_by_default(capsys: pytest.CaptureFixture[str], pr
     assert ("Dockerfile", "STK-SEC-0025", 2, "") in found
     assert (".env", "STK-SEC-0001", 2, "") in found
     assert ("pod.yaml", "STK-SEC-0025", 11, "") in found
+    # a Secret manifest in the tree is judged by what its base64 values decode to, reported once
+    assert [f for f in found if f[0] == "secret.yaml"] == [("secret.yaml", "STK-SEC-0066", 8, "data.token")]
     assert_redacted(out, err)
     code, out, _ = run(capsys, "fs", str(project), "--no-cache", "--format", "json", "--scanners", "vuln")
     assert secrets_of(out) == []
