@@ -110,29 +110,27 @@ def _secrets(scanner: SecretScanner, units: Sequence[Unit], loaded: LoadResult |
     """Secrets in the text of every file read (Dockerfile ARG/ENV/RUN lines, ConfigMaps, env values,
     Secret stringData ...) and in the base64-decoded data of Kubernetes Secrets. ``loaded``: the resources
     already read (None when workers read them: files that mention a Secret are then read again here)."""
-    from stockade.engine.secrets import drop_encoded_duplicates, file_findings, kubernetes_secret_findings
+    from stockade.engine.secrets import (
+        drop_encoded_duplicates,
+        file_findings,
+        kubernetes_secret_findings,
+        manifest_secret_findings,
+    )
     from stockade.source.manifests import LoadResult, load_unit
 
     files = sorted({u.path for u in units if u.path != "-" and u.kustomize_dir is None})
     findings, diagnostics = file_findings(scanner, files)
-    if loaded is None:
-        loaded = LoadResult()
+    if loaded is not None:
+        decoded = kubernetes_secret_findings(scanner, loaded.resources)
+    else:
+        manifests = [u.path for u in units if not u.dockerfile and u.kustomize_dir is None]
+        decoded = manifest_secret_findings(scanner, [(p, p) for p in manifests], limits)
+        rendered = LoadResult()
         for unit in units:
-            if unit.dockerfile or unit.path == "-":
-                continue
-            if unit.kustomize_dir is None and not _mentions_secret(unit.path, limits.max_file_size):
-                continue
-            load_unit(unit, limits, loaded)
-    decoded = kubernetes_secret_findings(scanner, loaded.resources)
+            if unit.kustomize_dir is not None:
+                load_unit(unit, limits, rendered)
+        decoded.extend(kubernetes_secret_findings(scanner, rendered.resources))
     return [*drop_encoded_duplicates(findings, decoded), *decoded], diagnostics
-
-
-def _mentions_secret(path: str, max_size: int) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return b"Secret" in handle.read(max_size + 1)
-    except OSError:
-        return False
 
 
 def _with_namespaces(ctx: CheckContext, ordered: Sequence[tuple[Any, Resource]]) -> CheckContext:

@@ -18,7 +18,8 @@ from stockade.model import Diagnostic, Finding, FindingKind, LayerRef, Location,
 
 if TYPE_CHECKING:
     from stockade.model import Artifact, ImageConfig, Package
-    from stockade.secrets import RuleSet, SecretMatch, SecretScanner
+    from stockade.secrets import RuleSet, SecretMatch, SecretRule, SecretScanner
+    from stockade.source.manifests import LoadLimits
 
 SOURCE = "secret"
 MAX_DECODED = 1024 * 1024  # bytes of one base64 value of a Secret's data that are decoded and scanned
@@ -34,16 +35,9 @@ def load_scanner(rule_files: Sequence[str] = ()) -> SecretScanner:
 def finding(match: SecretMatch, *, path: str | None = None, object_path: str = "",
             layer: LayerRef | None = None, note: str = "") -> Finding:
     """The finding for one match, placed at ``path`` (default: the match's own) and ``object_path``."""
-    found = match.to_finding()
-    location = replace(found.location, path=path if path is not None else found.location.path,
-                       object_path=object_path)
-    return replace(found, location=location, message=_message(match.rule.category, match.redacted, note),
-                   layer=layer)
-
-
-def _message(category: str, redacted: str, note: str) -> str:
-    """``ghp_***** (GitHub)``: what was found, redacted, and its family (the title says which kind)."""
-    return f"{redacted} ({category})" + (f" {note}" if note else "")
+    location = Location(path if path is not None else match.path, match.line, match.column, object_path,
+                        end_line=match.end_line, snippet=match.snippet)
+    return _secret_finding(match.rule, location, match.redacted, note, layer)
 
 
 def hit_finding(ruleset: RuleSet, hit: tuple[str, str, int, int, int, int, str, str], display: str,
@@ -54,11 +48,17 @@ def hit_finding(ruleset: RuleSet, hit: tuple[str, str, int, int, int, int, str, 
         rule = ruleset.get(rule_id)
     except KeyError:
         return None  # a rule that no longer exists (the layer cache is keyed by the rules, so: never)
-    message = _message(rule.category, redacted, note)
+    location = Location(display, line, column, end_line=end_line, snippet=snippet)
+    return _secret_finding(rule, location, redacted, note, layer)
+
+
+def _secret_finding(rule: SecretRule, location: Location, redacted: str, note: str,
+                    layer: LayerRef | None) -> Finding:
+    """Message ``ghp_***** (GitHub)``: what was found, redacted, and its family (the title says which kind)."""
     return Finding(
-        kind=FindingKind.SECRET, rule_id=rule.id, title=rule.title, severity=rule.severity,
-        location=Location(display, line, column, end_line=end_line, snippet=snippet), message=message,
-        remediation=rule.remediation, references=(rule.source,) if rule.source else (), layer=layer,
+        kind=FindingKind.SECRET, rule_id=rule.id, title=rule.title, severity=rule.severity, location=location,
+        message=f"{redacted} ({rule.category})" + (f" {note}" if note else ""), remediation=rule.remediation,
+        references=(rule.source,) if rule.source else (), layer=layer,
     )
 
 
@@ -78,20 +78,19 @@ def tree_findings(scanner: SecretScanner, root: str, display: Callable[[str], st
         diagnostics.extend(replace(d, location=replace(d.location, path=shown)) for d in scanned.diagnostics)
         if scanned.skipped is None and scanned.path.endswith(MANIFEST_SUFFIXES):
             manifests.append(scanned.path)
-    decoded = _manifest_secrets(scanner, root, manifests, display)
+    decoded = manifest_secret_findings(scanner, [(os.path.join(root, rel), display(rel)) for rel in manifests])
     return [*drop_encoded_duplicates(findings, decoded), *decoded], diagnostics
 
 
-def _manifest_secrets(scanner: SecretScanner, root: str, paths: Iterable[str],
-                      display: Callable[[str], str]) -> list[Finding]:
-    """Decoded-data findings of the Kubernetes Secrets in these files (only files that name a Secret are
-    parsed; a file that does not parse is the config scan's business, not the secret scan's)."""
+def manifest_secret_findings(scanner: SecretScanner, files: Iterable[tuple[str, str]],
+                             limits: LoadLimits | None = None) -> list[Finding]:
+    """Decoded-data findings of the Kubernetes Secrets in these (file on disk, path shown) pairs. Only files
+    that name a Secret are parsed; a file that does not parse is the config scan's business, not this one's."""
     from stockade.source.manifests import LoadLimits, LoadResult, Unit, load_unit
 
-    limits = LoadLimits()
+    limits = limits or LoadLimits()
     out: list[Finding] = []
-    for rel in paths:
-        full = os.path.join(root, rel)
+    for full, shown in files:
         try:
             with open(full, "rb") as handle:
                 head = handle.read(limits.max_file_size + 1)
@@ -101,7 +100,6 @@ def _manifest_secrets(scanner: SecretScanner, root: str, paths: Iterable[str],
             continue
         loaded = LoadResult()
         load_unit(Unit(full), limits, loaded)
-        shown = display(rel)
         out.extend(replace(f, location=replace(f.location, path=shown))
                    for f in kubernetes_secret_findings(scanner, loaded.resources))
     return out

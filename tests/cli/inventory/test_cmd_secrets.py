@@ -152,3 +152,22 @@ def test_rootfs_reports_paths_from_the_root(capsys: pytest.CaptureFixture[str], 
     paths = [(f["location"]["path"], f["location"]["line"]) for f in json.loads(out)["findings"]
              if f["kind"] == "secret"]
     assert code == 0 and paths == [("/etc/app/app.conf", 2)]
+
+
+def test_config_secret_scan_is_the_same_in_worker_processes(tmp_path: Path) -> None:
+    import stockade
+    from stockade.scanner import PARALLEL_MIN_FILES
+
+    for i in range(PARALLEL_MIN_FILES):
+        (tmp_path / f"cm-{i:03d}.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  mode: fast\n")
+    (tmp_path / "zz-secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: chat\ndata:\n"
+        f"  token: {base64.b64encode(SLACK.encode()).decode()}\n")
+
+    def secrets(jobs: int) -> list[tuple[str, str, int | None, str]]:
+        report = stockade.scan([str(tmp_path)], stockade.ScanOptions(scanners=("secret",), jobs=jobs))
+        return sorted((Path(f.location.path).name, f.rule_id, f.location.line, f.location.object_path)
+                      for f in report.findings)
+
+    assert secrets(1) == secrets(2) == [("zz-secret.yaml", "STK-SEC-0066", 6, "data.token")]

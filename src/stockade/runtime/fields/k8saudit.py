@@ -120,6 +120,12 @@ def _indexed(arg: str | None, items: list[Any]) -> list[Any] | None:
     return [items[i]] if i < len(items) else None
 
 
+def _picked_containers(ev: Event, arg: str | None) -> list[Any] | None:
+    """The pod's containers, or the one at index ``arg``; None when there are none (or no such index)."""
+    cs = _containers(ev)
+    return None if cs is None else _indexed(arg, cs)
+
+
 def _per_container(
     value_of: Callable[[Event, Any], object],
     *,
@@ -130,10 +136,7 @@ def _per_container(
 
     def make(arg: str | None) -> Extractor:
         def ex(ev: Event) -> object:
-            cs = _containers(ev)
-            if cs is None:
-                return None
-            picked = _indexed(arg, cs)
+            picked = _picked_containers(ev, arg)
             if picked is None:
                 return None
             out: list[str] = []
@@ -181,10 +184,7 @@ def _pod_sc_default(key: str) -> Callable[[Event], str | None]:
 
 def _host_ports_maker(arg: str | None) -> Extractor:
     def ex(ev: Event) -> object:
-        cs = _containers(ev)
-        if cs is None:
-            return None
-        picked = _indexed(arg, cs)
+        picked = _picked_containers(ev, arg)
         if picked is None:
             return None
         out: list[str] = []
@@ -557,10 +557,7 @@ def _build() -> SpecBuilder:
 
 def _add_caps_maker(arg: str | None) -> Extractor:
     def ex(ev: Event) -> object:
-        cs = _containers(ev)
-        if cs is None:
-            return None
-        picked = _indexed(arg, cs)
+        picked = _picked_containers(ev, arg)
         if picked is None:
             return None
         out: list[str] = []
