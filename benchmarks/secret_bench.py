@@ -3,11 +3,11 @@
 
     python benchmarks/secret_bench.py [--size-mb 200] [--regen] [--install-detect-secrets] [--no-peer]
 
-Builds (once, deterministically; cached under benchmarks/corpus/secrets/) a corpus of mixed source and config
+Builds (once, deterministically; cached under benchmarks/secret-corpus/tree/) a corpus of mixed source and config
 text -- Python, JavaScript, Go, YAML, JSON, .env, INI, shell, Markdown, logs -- with planted secrets of every
 built-in rule (random tokens generated from each rule's own format, embedded in ordinary lines) and decoys
 (placeholders, example keys, hashes, UUIDs, lock-file integrity strings). The planted list (file, line span,
-rule) is kept in benchmarks/corpus/secrets.manifest.json, outside the scanned tree.
+rule) is kept in benchmarks/secret-corpus/manifest.json, outside the scanned tree.
 
 Then it measures stockade's in-process ``SecretScanner.scan_tree`` with all CPUs (jobs=0; first in a fresh
 scanner, then again once its automata are built) and with one (jobs=1), in MB/s over the bytes of the corpus
@@ -45,8 +45,8 @@ from stockade.secrets import RuleSet, SecretRule, SecretScanner, load_rules  # n
 from stockade.secrets._glob import GlobSet  # noqa: E402
 from stockade.secrets._regex import _set_members, parse_tree  # noqa: E402
 
-CORPUS = HERE / "corpus" / "secrets"
-MANIFEST = HERE / "corpus" / "secrets.manifest.json"
+CORPUS = HERE / "secret-corpus" / "tree"  # apart from benchmarks/corpus, which the config benchmark scans
+MANIFEST = HERE / "secret-corpus" / "manifest.json"
 PEERS = HERE / ".peers"
 CORPUS_VERSION = 4
 PLANTS_PER_RULE = 6
